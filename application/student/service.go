@@ -1,0 +1,158 @@
+// Package student holds the student record use cases: listing with the
+// own-record rule, create, replace, patch, and delete-or-archive.
+package student
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/campus/campus/domain/audit"
+	"github.com/campus/campus/domain/fault"
+	"github.com/campus/campus/domain/identity"
+	"github.com/campus/campus/domain/page"
+	"github.com/campus/campus/domain/student"
+	"github.com/campus/campus/ports"
+)
+
+const resource = "student"
+
+// Service implements the student use cases.
+type Service struct {
+	repo  ports.StudentRepository
+	audit ports.AuditLog
+	tx    ports.TxRunner
+	clock ports.Clock
+}
+
+// NewService builds the service.
+func NewService(repo ports.StudentRepository, log ports.AuditLog, tx ports.TxRunner, clock ports.Clock) *Service {
+	return &Service{repo: repo, audit: log, tx: tx, clock: clock}
+}
+
+var errDuplicate = fault.New(fault.Conflict, "A student with this roll_no already exists")
+
+// List pages through students; a student user sees only their own record.
+func (s *Service) List(ctx context.Context, a identity.Actor, f student.Filter, p page.Request) (page.Result[student.Student], error) {
+	scope, err := identity.Can(a, identity.ViewStudent)
+	if err != nil {
+		return page.Result[student.Student]{}, err
+	}
+	if scope == identity.Own {
+		if a.StudentID == nil {
+			return page.Result[student.Student]{Items: []student.Student{}, Request: p}, nil
+		}
+		f.OnlyID = a.StudentID
+	}
+	return s.repo.List(ctx, f, p)
+}
+
+// Get returns one student; another student's record is not found.
+func (s *Service) Get(ctx context.Context, a identity.Actor, id int64) (student.Student, error) {
+	if err := identity.CanSeeStudent(a, identity.ViewStudent, id); err != nil {
+		return student.Student{}, err
+	}
+	return s.repo.Get(ctx, id)
+}
+
+// Create adds a student.
+func (s *Service) Create(ctx context.Context, a identity.Actor, f student.Fields) (student.Student, error) {
+	if _, err := identity.Can(a, identity.CreateStudent); err != nil {
+		return student.Student{}, err
+	}
+	st, err := student.New(f)
+	if err != nil {
+		return student.Student{}, err
+	}
+	now := s.clock.Now()
+	st.CreatedAt, st.UpdatedAt = now, now
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.repo.Create(ctx, &st); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, audit.By(a, now, audit.ActionCreate, resource, fmt.Sprint(st.ID)).Change(nil, Snapshot(st)))
+	})
+	if errors.Is(err, fault.ErrConflict) {
+		return student.Student{}, errDuplicate
+	}
+	return st, err
+}
+
+// Replace overwrites every field of a student (PUT).
+func (s *Service) Replace(ctx context.Context, a identity.Actor, id int64, f student.Fields) (student.Student, error) {
+	return s.update(ctx, a, id, func(st *student.Student) error { return st.Replace(f) })
+}
+
+// Patch changes the given fields of a student (PATCH).
+func (s *Service) Patch(ctx context.Context, a identity.Actor, id int64, p student.Patch) (student.Student, error) {
+	return s.update(ctx, a, id, func(st *student.Student) error { return st.Apply(p) })
+}
+
+func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change func(*student.Student) error) (student.Student, error) {
+	if _, err := identity.Can(a, identity.UpdateStudent); err != nil {
+		return student.Student{}, err
+	}
+	now := s.clock.Now()
+	var out student.Student
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var before map[string]any
+		st, err := s.repo.Update(ctx, id, func(st *student.Student) error {
+			before = Snapshot(*st)
+			st.UpdatedAt = now
+			return change(st)
+		})
+		if err != nil {
+			return err
+		}
+		out = st
+		return s.audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, resource, fmt.Sprint(id)).Change(before, Snapshot(st)))
+	})
+	if errors.Is(err, fault.ErrConflict) {
+		return student.Student{}, errDuplicate
+	}
+	return out, err
+}
+
+// Delete removes a student, or archives it (status inactive) when other
+// records point at it, so nothing is ever orphaned. It reports whether the
+// student was archived.
+func (s *Service) Delete(ctx context.Context, a identity.Actor, id int64) (archived bool, err error) {
+	if _, err := identity.Can(a, identity.DeleteStudent); err != nil {
+		return false, err
+	}
+	now := s.clock.Now()
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		st, err := s.repo.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if archived, err = s.repo.Referenced(ctx, id); err != nil {
+			return err
+		}
+		if !archived {
+			if err := s.repo.Delete(ctx, id); err != nil {
+				return err
+			}
+			return s.audit.Record(ctx, audit.By(a, now, audit.ActionDelete, resource, fmt.Sprint(id)).Change(Snapshot(st), nil))
+		}
+		after, err := s.repo.Update(ctx, id, func(x *student.Student) error {
+			x.Status, x.UpdatedAt = student.Inactive, now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, audit.By(a, now, audit.ActionArchive, resource, fmt.Sprint(id)).Change(Snapshot(st), Snapshot(after)))
+	})
+	return archived, err
+}
+
+// Snapshot is the audit view of a student.
+func Snapshot(s student.Student) map[string]any {
+	m := map[string]any{"id": s.ID, "name": s.Name, "roll_no": s.RollNo, "department": s.Department,
+		"semester": s.Semester, "section": s.Section, "status": string(s.Status), "email": nil}
+	if s.Email != nil {
+		m["email"] = *s.Email
+	}
+	return m
+}

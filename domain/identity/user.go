@@ -1,0 +1,121 @@
+package identity
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/campus/campus/domain/fault"
+)
+
+// User is an account that can log in.
+type User struct {
+	ID           int64
+	Username     string
+	Email        string
+	FullName     string
+	Role         Role
+	PasswordHash string
+	StudentID    *int64
+	IsActive     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastLogin    *time.Time
+}
+
+// NewUser validates the fields of a new account (not the password, which
+// the policy checks before hashing).
+func NewUser(username, email, fullName string, role Role) (User, error) {
+	u := User{
+		Username: strings.TrimSpace(username),
+		Email:    strings.ToLower(strings.TrimSpace(email)),
+		FullName: strings.TrimSpace(fullName),
+		Role:     role,
+		IsActive: true,
+	}
+	var v fault.Validation
+	n := utf8.RuneCountInString(u.Username)
+	v.Check(n >= 3 && n <= 50, "username", "must be 3 to 50 characters")
+	v.Check(validUsername(u.Username), "username", "may contain only letters, digits, '.', '_' and '-'")
+	v.Check(ValidEmail(u.Email), "email", "must be a valid email address")
+	v.Check(utf8.RuneCountInString(u.FullName) <= 200, "full_name", "must be at most 200 characters")
+	v.Check(role.Valid(), "role", "must be one of guest, student, staff, admin")
+	return u, v.Err()
+}
+
+func validUsername(s string) bool {
+	for _, r := range s {
+		ok := r == '.' || r == '_' || r == '-' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ValidEmail reports whether s is a bare address (no display name).
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+}
+
+// ProfileChange is a user's edit of their own profile.
+type ProfileChange struct {
+	FullName *string
+	Email    *string
+}
+
+// Apply validates and applies the change.
+func (u *User) Apply(c ProfileChange) error {
+	var v fault.Validation
+	if c.FullName != nil {
+		name := strings.TrimSpace(*c.FullName)
+		v.Check(utf8.RuneCountInString(name) <= 200, "full_name", "must be at most 200 characters")
+		u.FullName = name
+	}
+	if c.Email != nil {
+		email := strings.ToLower(strings.TrimSpace(*c.Email))
+		v.Check(ValidEmail(email), "email", "must be a valid email address")
+		u.Email = email
+	}
+	return v.Err()
+}
+
+// UserFilter narrows a user listing.
+type UserFilter struct {
+	Role     *Role
+	Query    string
+	IsActive *bool
+}
+
+// AdminChange is an administrator's edit of an account.
+type AdminChange struct {
+	Role      *Role
+	IsActive  *bool
+	StudentID **int64 // set to a nil pointer to unlink
+}
+
+// Apply applies the change and reports whether the user's sessions must be
+// revoked (role changed or account deactivated).
+func (u *User) ApplyAdmin(c AdminChange) (revoke bool, err error) {
+	if c.Role != nil {
+		if !c.Role.Valid() {
+			return false, fault.New(fault.Invalid, "role: must be one of guest, student, staff, admin")
+		}
+		if *c.Role != u.Role {
+			revoke = true
+		}
+		u.Role = *c.Role
+	}
+	if c.IsActive != nil {
+		if u.IsActive && !*c.IsActive {
+			revoke = true
+		}
+		u.IsActive = *c.IsActive
+	}
+	if c.StudentID != nil {
+		u.StudentID = *c.StudentID
+	}
+	return revoke, nil
+}

@@ -1,0 +1,3 @@
+module github.com/campus/campus
+
+go 1.26.0
