@@ -1,0 +1,128 @@
+// Package httpapi is the HTTP edge: the Fiber app, its middleware, the route
+// table with each route's guard, the DTOs, the one error handler, health,
+// metrics and the OpenAPI document generated from the same route table.
+package httpapi
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+
+	appaudit "github.com/campus/campus/application/audit"
+	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/student"
+	"github.com/campus/campus/application/user"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// Config holds the settings of the HTTP edge.
+type Config struct {
+	BodyLimit         int
+	CORSOrigins       []string
+	SlowRequest       time.Duration
+	AuthRatePerMinute int
+	Version           string
+	Environment       string
+	ProxyHeader       string // e.g. X-Forwarded-For when behind a trusted proxy
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+	CacheBackend      string // what /health/full reports until a cache exists
+	TaskBackend       string
+}
+
+// Database is what health checks read from the store.
+type Database interface {
+	Ping(ctx context.Context) error
+	Dialect() string
+	Stats() sql.DBStats
+}
+
+// Deps are the use cases and probes the edge calls.
+type Deps struct {
+	Auth     *auth.Service
+	Users    *user.Service
+	Students *student.Service
+	Audit    *appaudit.Service
+	DB       Database
+	Logger   *slog.Logger
+	// LimiterStorage shares the per-IP auth limit across replicas; nil keeps
+	// it in memory.
+	LimiterStorage fiber.Storage
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	d       Deps
+	app     *fiber.App
+	metrics *Metrics
+	routes  []Route
+	started time.Time
+}
+
+// NewServer builds the app and registers every route.
+func NewServer(cfg Config, d Deps) *Server {
+	s := &Server{cfg: cfg, d: d, metrics: NewMetrics(), started: time.Now()}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "campus",
+		BodyLimit:             cfg.BodyLimit,
+		ErrorHandler:          errorHandler(d.Logger),
+		DisableStartupMessage: true,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		ProxyHeader:           cfg.ProxyHeader,
+		JSONEncoder:           json.Marshal,
+		JSONDecoder:           json.Unmarshal,
+	})
+	s.app.Use(requestIDMiddleware)
+	s.app.Use(observe(d.Logger, s.metrics, cfg.SlowRequest))
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Logger.Error("panic", "panic", e, "request_id", requestID(c), "path", c.Path())
+	}}))
+	s.app.Use(securityHeaders)
+	s.app.Use(cors.New(cors.Config{
+		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
+		AllowHeaders:  "Authorization, Content-Type, X-Request-ID, If-Match",
+		AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+		ExposeHeaders: "X-Request-ID, X-Total-Count, Link, Location, Retry-After",
+		MaxAge:        600,
+	}))
+	s.registerRoutes()
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return s
+}
+
+// App exposes the Fiber app (for tests and the listener).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Routes lists every registered route with its guard.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown lets in-flight requests finish, up to the configured timeout.
+func (s *Server) Shutdown() error { return s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout) }
+
+func (s *Server) authLimiter() fiber.Handler {
+	max := s.cfg.AuthRatePerMinute
+	if max <= 0 {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return limiter.New(limiter.Config{
+		Max:          max,
+		Expiration:   time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return "authrl:" + c.IP() },
+		LimitReached: authLimitReached,
+		Storage:      s.d.LimiterStorage,
+	})
+}

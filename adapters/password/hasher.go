@@ -1,0 +1,103 @@
+// Package password hashes and checks passwords with bcrypt. bcrypt is slow
+// on purpose, so every hash and comparison runs on a pool no larger than the
+// number of CPUs: a burst of logins queues up instead of starving every
+// other request of CPU, and a caller that gives up stops waiting.
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/campus/campus/domain/fault"
+	"github.com/campus/campus/domain/identity"
+)
+
+// Hasher implements ports.PasswordHasher with bcrypt at a fixed cost.
+type Hasher struct {
+	cost int
+	pool *semaphore.Weighted
+	// dummy is a hash of a random password at cost, compared against when
+	// there is no stored hash so that an unknown username takes as long as a
+	// known one with a wrong password.
+	dummy []byte
+}
+
+// NewHasher builds a hasher for cost (bcrypt.MinCost to bcrypt.MaxCost).
+// It computes the dummy hash once, which takes one hash's time.
+func NewHasher(cost int) (*Hasher, error) {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("password: bcrypt cost %d out of range %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+	if err != nil {
+		return nil, fmt.Errorf("password: dummy hash: %w", err)
+	}
+	return &Hasher{
+		cost:  cost,
+		pool:  semaphore.NewWeighted(int64(runtime.GOMAXPROCS(0))),
+		dummy: dummy,
+	}, nil
+}
+
+// Hash returns the bcrypt hash of password. A password over 72 bytes is
+// refused with fault.Invalid: bcrypt would silently ignore the rest, and a
+// user must never believe a longer password protects them than does.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if len(password) > identity.MaxPasswordBytes {
+		return "", fault.New(fault.Invalid, "password: must be at most 72 bytes")
+	}
+	if err := h.pool.Acquire(ctx, 1); err != nil {
+		return "", fmt.Errorf("password: wait for hasher: %w", err)
+	}
+	defer h.pool.Release(1)
+	b, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
+	if err != nil {
+		return "", fmt.Errorf("password: hash: %w", err)
+	}
+	return string(b), nil
+}
+
+// Compare reports whether password matches hash. An empty hash never
+// matches, after costing the same time as a real comparison. A password too
+// long to have been hashed never matches either.
+func (h *Hasher) Compare(ctx context.Context, hash, password string) (bool, error) {
+	if len(password) > identity.MaxPasswordBytes {
+		// Hash refuses such passwords, so no stored hash can match; the
+		// early answer depends only on the input, not on the account.
+		return false, nil
+	}
+	target := []byte(hash)
+	if hash == "" {
+		target = h.dummy
+	}
+	if err := h.pool.Acquire(ctx, 1); err != nil {
+		return false, fmt.Errorf("password: wait for hasher: %w", err)
+	}
+	defer h.pool.Release(1)
+	err := bcrypt.CompareHashAndPassword(target, []byte(password))
+	switch {
+	case hash == "":
+		return false, nil
+	case err == nil:
+		return true, nil
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return false, nil
+	default:
+		// A stored hash bcrypt cannot read is corrupt data, worth an alarm.
+		return false, fmt.Errorf("password: compare: %w", err)
+	}
+}
+
+// NeedsRehash reports whether hash was made at a lower cost than the
+// configured one, so that a successful login can upgrade it. An unreadable
+// hash reports false: it cannot have matched, so there is nothing to upgrade.
+func (h *Hasher) NeedsRehash(hash string) bool {
+	cost, err := bcrypt.Cost([]byte(hash))
+	return err == nil && cost < h.cost
+}

@@ -1,0 +1,291 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/campus/campus/adapters/logging"
+	"github.com/campus/campus/adapters/store"
+	"github.com/campus/campus/application/seed"
+	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/domain/identity"
+	"github.com/spf13/cobra"
+)
+
+// NewCLI builds the campus command line.
+func NewCLI(version string) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "campus",
+		Short:         "The campus backend: API server and operator commands",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(Version(version)), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version), healthcheckCmd())
+	return root
+}
+
+// loadConfig reads the configuration and prints its warnings.
+func loadConfig(w io.Writer) (config.Config, error) {
+	cfg, warnings, err := config.Load()
+	if err != nil {
+		return cfg, err
+	}
+	for _, msg := range warnings {
+		fmt.Fprintln(w, "warning:", msg)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, console io.Writer) (*slog.Logger, func(), error) {
+	return logging.New(logging.Options{Level: cfg.Log.Level, File: cfg.Log.File, MaxSizeMB: cfg.Log.MaxSizeMB,
+		MaxBackups: cfg.Log.MaxBackups, Console: console})
+}
+
+func serveCmd(v Version) *cobra.Command {
+	var migrateFirst bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API (SQLite databases are migrated automatically)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("refusing to start: %w", err)
+			}
+			log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			return Serve(cmd.Context(), cfg, v, log, migrateFirst || cfg.Database.IsSQLite())
+		},
+	}
+	cmd.Flags().BoolVar(&migrateFirst, "migrate", false, "apply pending migrations before serving (always on for SQLite)")
+	return cmd
+}
+
+// Serve runs the API until ctx ends, then drains in-flight requests.
+func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, migrate bool) error {
+	app, cleanup, err := InitializeAPI(ctx, cfg, v, log)
+	if err != nil {
+		return fmt.Errorf("assemble api: %w", err)
+	}
+	defer cleanup()
+	if migrate {
+		if err := store.Migrate(ctx, app.DB); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	} else if err := requireSchema(ctx, app.DB); err != nil {
+		return err
+	}
+	if err := seedAccounts(ctx, cfg, app.Seeder, log); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- app.Server.Listen(cfg.Server.Addr()) }()
+	log.Info("campus api listening", "addr", "http://"+cfg.Server.Addr(), "env", string(cfg.Env),
+		"database", app.DB.Dialect(), "version", string(v))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	if err := app.Server.Shutdown(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// requireSchema refuses to serve a PostgreSQL database whose schema is
+// behind the binary: operators migrate explicitly there.
+func requireSchema(ctx context.Context, db *store.DB) error {
+	states, err := store.MigrationStatus(ctx, db)
+	if err != nil {
+		return fmt.Errorf("read migration status: %w", err)
+	}
+	for _, s := range states {
+		if !s.Applied {
+			return fmt.Errorf("database schema is behind (%s not applied): run `campus migrate up` or `campus serve --migrate`", s.Name)
+		}
+	}
+	return nil
+}
+
+// seedAccounts ensures the test accounts outside production, and the admin
+// of SEED_ADMIN_PASSWORD in production.
+func seedAccounts(ctx context.Context, cfg config.Config, s *seed.Service, log *slog.Logger) error {
+	var accounts []seed.Account
+	switch {
+	case cfg.SeedTestAccounts():
+		accounts = seed.TestAccounts()
+	case cfg.Auth.SeedAdminPassword != "":
+		accounts = []seed.Account{{Username: "admin", Password: cfg.Auth.SeedAdminPassword, FullName: "Campus Administrator", Role: identity.RoleAdmin}}
+	default:
+		return nil
+	}
+	n, err := s.Ensure(ctx, accounts)
+	if err != nil {
+		return fmt.Errorf("seed accounts: %w", err)
+	}
+	if n > 0 {
+		log.Info("seeded accounts", "created", n)
+	}
+	return nil
+}
+
+func withStore(cmd *cobra.Command, fn func(ctx context.Context, db *store.DB) error) error {
+	cfg, err := loadConfig(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	db, cleanup, err := InitializeStore(cmd.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return fn(cmd.Context(), db)
+}
+
+func migrateCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "migrate", Short: "Manage the database schema"}
+	cmd.AddCommand(&cobra.Command{
+		Use: "up", Short: "Apply every pending migration",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd, func(ctx context.Context, db *store.DB) error {
+				if err := store.Migrate(ctx, db); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "migrations applied")
+				return nil
+			})
+		},
+	}, &cobra.Command{
+		Use: "down", Short: "Roll back the last migration group",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd, func(ctx context.Context, db *store.DB) error {
+				if err := store.MigrateDown(ctx, db); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "last migration group rolled back")
+				return nil
+			})
+		},
+	}, &cobra.Command{
+		Use: "status", Short: "List migrations and whether each is applied",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd, func(ctx context.Context, db *store.DB) error {
+				states, err := store.MigrationStatus(ctx, db)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "MIGRATION\tAPPLIED\tGROUP")
+				for _, s := range states {
+					fmt.Fprintf(tw, "%s\t%t\t%d\n", s.Name, s.Applied, s.Group)
+				}
+				return tw.Flush()
+			})
+		},
+	})
+	return cmd
+}
+
+func seedCmd(v Version) *cobra.Command {
+	return &cobra.Command{
+		Use:   "seed",
+		Short: "Create the test accounts (or, in production, the SEED_ADMIN_PASSWORD admin) if missing",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			app, cleanup, err := InitializeAPI(cmd.Context(), cfg, v, log)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if cfg.Database.IsSQLite() {
+				if err := store.Migrate(cmd.Context(), app.DB); err != nil {
+					return err
+				}
+			}
+			if !cfg.SeedTestAccounts() && cfg.Auth.SeedAdminPassword == "" {
+				return errors.New("production: set SEED_ADMIN_PASSWORD to create the first admin")
+			}
+			if err := seedAccounts(cmd.Context(), cfg, app.Seeder, log); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "accounts ensured")
+			return nil
+		},
+	}
+}
+
+func configCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Print the effective settings (secrets masked) and enforce the production rules",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			for _, s := range cfg.Masked() {
+				fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Value)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "configuration OK for", cfg.Env)
+			return nil
+		},
+	})
+	return cmd
+}
+
+func versionCmd(version string) *cobra.Command {
+	return &cobra.Command{
+		Use: "version", Short: "Print the version",
+		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "campus", version) },
+	}
+}
+
+// healthcheckCmd lets a container probe the API without curl in the image.
+func healthcheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use: "healthcheck", Short: "Exit 0 when the local API answers /health with 200",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(io.Discard)
+			if err != nil {
+				return err
+			}
+			client := http.Client{Timeout: 3 * time.Second}
+			resp, err := client.Get("http://127.0.0.1:" + strconv.Itoa(cfg.Server.Port) + "/health")
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("health answered %d", resp.StatusCode)
+			}
+			return nil
+		},
+	}
+}

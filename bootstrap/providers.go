@@ -1,0 +1,79 @@
+// Package bootstrap is the composition root: it reads the configuration,
+// assembles each process kind with Wire and runs the command line.
+package bootstrap
+
+import (
+	"time"
+
+	appaudit "github.com/campus/campus/application/audit"
+	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/seed"
+	"github.com/campus/campus/application/student"
+	"github.com/campus/campus/application/user"
+	httpapi "github.com/campus/campus/adapters/http"
+	"github.com/campus/campus/adapters/password"
+	"github.com/campus/campus/adapters/store"
+	"github.com/campus/campus/adapters/token"
+	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/domain/identity"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/wire"
+)
+
+// Version is the build's version, set by the CLI.
+type Version string
+
+// API is an assembled API process.
+type API struct {
+	Server *httpapi.Server
+	DB     *store.DB
+	Seeder *seed.Service
+}
+
+func storeConfig(c config.Config) store.Config {
+	return store.Config{URL: c.Database.URL, PoolSize: c.Database.PoolSize, MaxOverflow: c.Database.PoolMaxOverflow, Echo: c.Database.Echo}
+}
+
+func tokenKeys(c config.Config) token.Keys {
+	return token.Keys{Current: c.Auth.SigningKey(), Previous: c.Auth.PreviousKey()}
+}
+
+func bcryptCost(c config.Config) password.Cost { return password.Cost(c.Auth.BcryptCost) }
+
+func authConfig(c config.Config) auth.Config {
+	return auth.Config{
+		AccessTTL:  c.Auth.AccessTTL(),
+		RefreshTTL: c.Auth.RefreshTTL(),
+		ReuseGrace: c.Auth.ReuseGrace(),
+		Lockout:    identity.LockoutPolicy{MaxFailures: c.Auth.LoginMaxFailures, Base: c.Auth.LockoutBase(), Max: 15 * time.Minute},
+		Passwords:  identity.NewPasswordPolicy(c.Auth.PasswordMinLength, password.CommonPasswords()),
+	}
+}
+
+func httpConfig(c config.Config, v Version) httpapi.Config {
+	return httpapi.Config{
+		BodyLimit:         c.Server.MaxBodyBytes,
+		CORSOrigins:       c.Server.CORSOrigins,
+		SlowRequest:       c.Server.SlowRequest(),
+		AuthRatePerMinute: c.Auth.RateLimitPerMinute,
+		Version:           string(v),
+		Environment:       string(c.Env),
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ShutdownTimeout:   20 * time.Second,
+		CacheBackend:      "none",
+		TaskBackend:       "none",
+	}
+}
+
+// limiterStorage keeps the per-IP auth limit in this process. With Redis
+// configured a later slice shares it across replicas.
+func limiterStorage() fiber.Storage { return nil }
+
+var appSet = wire.NewSet(
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage,
+	wire.Struct(new(auth.Deps), "*"),
+	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
+	wire.Struct(new(API), "*"),
+)
