@@ -80,14 +80,7 @@ func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, 
 		return fmt.Errorf("assemble api: %w", err)
 	}
 	defer cleanup()
-	if migrate {
-		if err := store.Migrate(ctx, app.DB); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-	} else if err := requireSchema(ctx, app.DB); err != nil {
-		return err
-	}
-	if err := seedAccounts(ctx, cfg, app.Seeder, log); err != nil {
+	if err := Prepare(ctx, cfg, app, log, migrate); err != nil {
 		return err
 	}
 	errc := make(chan error, 1)
@@ -105,6 +98,19 @@ func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// Prepare readies the database of an assembled API: it applies migrations
+// (or, when migrate is false, checks none is pending) and seeds accounts.
+func Prepare(ctx context.Context, cfg config.Config, app *API, log *slog.Logger, migrate bool) error {
+	if migrate {
+		if err := store.Migrate(ctx, app.DB); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	} else if err := requireSchema(ctx, app.DB); err != nil {
+		return err
+	}
+	return seedAccounts(ctx, cfg, app.Seeder, log)
 }
 
 // requireSchema refuses to serve a PostgreSQL database whose schema is

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,11 +73,13 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 		}
 		d := time.Since(start)
 		status := c.Response().StatusCode()
-		route := c.Route().Path
+		// fasthttp reuses its buffers: copy what outlives the request.
+		method := strings.Clone(c.Method())
+		route := strings.Clone(c.Route().Path)
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched"
 		}
-		m.observe(c.Method(), route, status, d)
+		m.observe(method, route, status, d)
 		level := slog.LevelInfo
 		if d >= slow {
 			level = slog.LevelWarn
@@ -85,7 +88,7 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 			return nil
 		}
 		attrs := []slog.Attr{
-			slog.String("method", c.Method()), slog.String("path", c.Path()), slog.String("route", route),
+			slog.String("method", method), slog.String("path", strings.Clone(c.Path())), slog.String("route", route),
 			slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 			slog.String("request_id", requestID(c)), slog.String("ip", c.IP()),
 		}
