@@ -172,7 +172,9 @@ func TestRegister(t *testing.T) {
 		expectStatus(t, st, 201)
 		sid := st.json(t)["id"].(float64)
 
-		reg := func(tok string, body map[string]string) response { return h.do("POST", "/api/v1/auth/register", tok, body) }
+		reg := func(tok string, body map[string]string) response {
+			return h.do("POST", "/api/v1/auth/register", tok, body)
+		}
 		r := reg("", map[string]string{"username": "ada", "email": "ADA@campus.edu", "password": "correct horse battery", "full_name": "Ada"})
 		expectStatus(t, r, 201)
 		if m := r.json(t); m["role"] != "student" || m["student_id"].(float64) != sid || r.Header.Get("Location") == "" {

@@ -21,7 +21,7 @@ import (
 
 // harness is one API over one fresh database.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *bootstrap.API
 	server *httpapi.Server
 }
@@ -32,7 +32,7 @@ var base = map[string]string{
 	"AUTH_RATE_LIMIT_PER_MINUTE": "100000", "LOG_FILE": "", "LOG_LEVEL": "ERROR",
 }
 
-func newHarness(t *testing.T, dbURL string, overrides map[string]string) *harness {
+func newHarness(t testing.TB, dbURL string, overrides map[string]string) *harness {
 	t.Helper()
 	vars := map[string]string{"DATABASE_URL": dbURL}
 	for k, v := range base {
@@ -75,7 +75,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
@@ -84,7 +84,7 @@ func (r response) json(t *testing.T) map[string]any {
 	return m
 }
 
-func (r response) str(t *testing.T, key string) string {
+func (r response) str(t testing.TB, key string) string {
 	t.Helper()
 	v, _ := r.json(t)[key].(string)
 	return v
