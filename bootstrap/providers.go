@@ -3,6 +3,7 @@
 package bootstrap
 
 import (
+	"fmt"
 	"time"
 
 	httpapi "github.com/campus/campus/adapters/http"
@@ -17,7 +18,9 @@ import (
 	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/domain/identity"
 	"github.com/gofiber/fiber/v2"
+	redisstorage "github.com/gofiber/storage/redis/v3"
 	"github.com/google/wire"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Version is the build's version, set by the CLI.
@@ -67,9 +70,20 @@ func httpConfig(c config.Config, v Version) httpapi.Config {
 	}
 }
 
-// limiterStorage keeps the per-IP auth limit in this process. With Redis
-// configured a later slice shares it across replicas.
-func limiterStorage() fiber.Storage { return nil }
+// limiterStorage shares the per-IP auth limit across replicas through Redis
+// when REDIS_URL is set, and keeps it in this process otherwise. The client
+// connects lazily: a Redis outage makes the limiter fail open, never the API.
+func limiterStorage(c config.Config) (fiber.Storage, func(), error) {
+	if !c.Redis.Enabled() {
+		return nil, func() {}, nil
+	}
+	opt, err := goredis.ParseURL(c.Redis.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	client := goredis.NewClient(opt)
+	return redisstorage.NewFromConnection(client), func() { _ = client.Close() }, nil
+}
 
 var appSet = wire.NewSet(
 	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage,

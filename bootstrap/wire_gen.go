@@ -69,7 +69,11 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	userService := user.NewService(userRepository, studentRepository, sessionRepository, auditLog, txRunner, clock)
 	studentService := student.NewService(studentRepository, auditLog, txRunner, clock)
 	auditService := audit.NewService(auditLog, clock)
-	storage := limiterStorage()
+	storage, cleanup2, err := limiterStorage(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	httpapiDeps := httpapi.Deps{
 		Auth:           service,
 		Users:          userService,
@@ -87,6 +91,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Seeder: seedService,
 	}
 	return api, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

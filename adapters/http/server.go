@@ -89,13 +89,16 @@ func NewServer(cfg Config, d Deps) *Server {
 		d.Logger.Error("panic", "panic", e, "request_id", requestID(c), "path", c.Path())
 	}}))
 	s.app.Use(securityHeaders)
-	s.app.Use(cors.New(cors.Config{
-		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
-		AllowHeaders:  "Authorization, Content-Type, X-Request-ID, If-Match",
-		AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-		ExposeHeaders: "X-Request-ID, X-Total-Count, Link, Location, Retry-After",
-		MaxAge:        600,
-	}))
+	// No CORS_ORIGINS means no cross-origin access (fiber's default is "*").
+	if len(cfg.CORSOrigins) > 0 {
+		s.app.Use(cors.New(cors.Config{
+			AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
+			AllowHeaders:  "Authorization, Content-Type, X-Request-ID, If-Match",
+			AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+			ExposeHeaders: "X-Request-ID, X-Total-Count, Link, Location, Retry-After",
+			MaxAge:        600,
+		}))
+	}
 	s.registerRoutes()
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return s

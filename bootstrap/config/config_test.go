@@ -29,9 +29,14 @@ func load(t *testing.T, vars map[string]string) (Config, []string) {
 	return c, warnings
 }
 
+// loadErr loads vars and validates them as serve and config check do: Load
+// refuses unusable values, Validate adds the production rules.
 func loadErr(t *testing.T, vars map[string]string) *Error {
 	t.Helper()
-	_, _, err := LoadFrom(from(vars), "")
+	c, _, err := LoadFrom(from(vars), "")
+	if err == nil {
+		err = c.Validate()
+	}
 	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v, want *config.Error", err)
@@ -235,10 +240,25 @@ func TestProductionRules(t *testing.T) {
 			}
 			// The same value is fine outside production.
 			vars["ENV"] = "development"
-			if _, _, err := LoadFrom(from(vars), ""); err != nil {
+			c, _, err := LoadFrom(from(vars), "")
+			if err == nil {
+				err = c.Validate()
+			}
+			if err != nil {
 				t.Errorf("refused outside production: %v", err)
 			}
 		})
+	}
+}
+
+func TestLoadLeavesProductionRulesToValidate(t *testing.T) {
+	// config check must still be able to print what it is about to refuse.
+	c, _, err := LoadFrom(from(map[string]string{"ENV": "production", "DEBUG": "true"}), "")
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if c.Validate() == nil {
+		t.Fatal("Validate accepted a production config without SECRET_KEY")
 	}
 }
 

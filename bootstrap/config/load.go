@@ -49,8 +49,8 @@ func LoadFrom(lookup func(string) (string, bool), dotEnvPath string) (Config, []
 		warnings = append(warnings, fmt.Sprintf("SECRET_KEY is %d bytes; production requires at least %d", len(c.Auth.SecretKey), MinSecretKeyBytes))
 	}
 
-	if err := c.Validate(); err != nil {
-		return Config{}, warnings, err
+	if problems := c.usabilityProblems(); len(problems) > 0 {
+		return Config{}, warnings, &Error{Problems: problems}
 	}
 	c.location, _ = time.LoadLocation(c.TimeZone) // Validate has loaded it once
 	return c, warnings, nil

@@ -25,8 +25,7 @@ func (e *Error) Error() string {
 // of range, unknown names, unusable URLs or time zone, and in production
 // the settings that are safe only on a developer's machine.
 func (c Config) Validate() error {
-	problems := c.rangeProblems()
-	problems = append(problems, c.valueProblems()...)
+	problems := c.usabilityProblems()
 	if c.IsProduction() {
 		problems = append(problems, c.productionProblems()...)
 	}
@@ -34,6 +33,13 @@ func (c Config) Validate() error {
 		return &Error{Problems: problems}
 	}
 	return nil
+}
+
+// usabilityProblems are the faults that make a configuration unusable in
+// any environment; Load refuses them. The production rules are left to
+// Validate, so `config check` can still print what it would refuse.
+func (c Config) usabilityProblems() []string {
+	return append(c.rangeProblems(), c.valueProblems()...)
 }
 
 // validate is built once: the validator caches struct layouts.

@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/campus/campus/adapters/store"
+	"github.com/campus/campus/tests/testenv"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TestReplicasShareRevocationsAndLimits runs two APIs over one PostgreSQL
+// database and one Redis: a logout on one is honoured by the other at once,
+// and the per-IP auth limit is counted across both.
+func TestReplicasShareRevocationsAndLimits(t *testing.T) {
+	dbURL, redisURL := testenv.PostgresURL(t), testenv.RedisURL(t)
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	// app.Test connections come from 0.0.0.0; start from a clean count.
+	if err := rdb.Del(context.Background(), "authrl:0.0.0.0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Del(context.Background(), "authrl:0.0.0.0") })
+
+	cfg := map[string]string{"REDIS_URL": redisURL, "AUTH_RATE_LIMIT_PER_MINUTE": "4"}
+	a := newHarness(t, dbURL, cfg)
+	b := newHarness(t, dbURL, cfg)
+
+	access, refresh := a.login("staff1", "staff123") // 1 on A
+	expectStatus(t, b.do("GET", "/api/v1/auth/profile", access, nil), http.StatusOK)
+	expectStatus(t, a.do("POST", "/api/v1/auth/logout", access, nil), http.StatusOK)
+	expectProblem(t, b.do("GET", "/api/v1/auth/profile", access, nil), 401, "Token has been revoked")
+	expectProblem(t, b.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}), 401, "Token has been revoked") // 2 on B
+
+	b.login("admin", "admin123") // 3 on B
+	a.login("admin", "admin123") // 4 on A
+	r := b.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "admin", "password": "admin123"})
+	expectProblem(t, r, 429, "")
+}
+
+// TestBcryptCostUpgradeAndKeyRotation restarts the API over the same
+// database with a higher BCRYPT_COST and a new SECRET_KEY (the old one as
+// SECRET_KEY_PREVIOUS): old tokens still verify, and the next login
+// upgrades the stored hash.
+func TestBcryptCostUpgradeAndKeyRotation(t *testing.T) {
+	eachStoreURL(t, func(t *testing.T, dbURL string) {
+		oldKey := "first-signing-key-of-at-least-32-bytes!!"
+		a := newHarness(t, dbURL, map[string]string{"SECRET_KEY": oldKey, "BCRYPT_COST": "4"})
+		access, _ := a.login("staff1", "staff123")
+
+		b := newHarness(t, dbURL, map[string]string{"SECRET_KEY": "second-signing-key-of-at-least-32-bytes!",
+			"SECRET_KEY_PREVIOUS": oldKey, "BCRYPT_COST": "5"})
+		expectStatus(t, b.do("GET", "/api/v1/auth/profile", access, nil), http.StatusOK)
+		c := newHarness(t, dbURL, map[string]string{"SECRET_KEY": "third-signing-key-of-at-least-32-bytes!!", "BCRYPT_COST": "5"})
+		expectProblem(t, c.do("GET", "/api/v1/auth/profile", access, nil), 401, "Invalid token")
+
+		users := store.NewUserRepository(b.app.DB)
+		before, err := users.GetByUsername(context.Background(), "staff1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cost, _ := bcrypt.Cost([]byte(before.PasswordHash)); cost != 4 {
+			t.Fatalf("seeded cost %d", cost)
+		}
+		b.login("staff1", "staff123")
+		after, err := users.GetByUsername(context.Background(), "staff1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cost, _ := bcrypt.Cost([]byte(after.PasswordHash)); cost != 5 {
+			t.Fatalf("cost after login %d, want 5", cost)
+		}
+		b.login("staff1", "staff123") // the upgraded hash still verifies
+	})
+}
+
+func eachStoreURL(t *testing.T, fn func(t *testing.T, url string)) {
+	for _, st := range testenv.Stores() {
+		t.Run(st.Name, func(t *testing.T) { fn(t, st.URL(t)) })
+	}
+}
