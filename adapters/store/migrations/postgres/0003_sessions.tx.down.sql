@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS login_attempts;
+--bun:split
+DROP TABLE IF EXISTS sessions;

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// txKey is the context key under which the current transaction travels.
+type txKey struct{}
+
+// txState is the transaction in a context, tagged with the DB that began it
+// so that a context carrying one database's transaction is never used
+// against another.
+type txState struct {
+	db *DB
+	tx bun.Tx
+}
+
+// TxRunner implements ports.TxRunner: it runs a use case's writes in one
+// transaction carried by the context.
+type TxRunner struct {
+	db *DB
+}
+
+// NewTxRunner returns a TxRunner over db.
+func NewTxRunner(db *DB) *TxRunner { return &TxRunner{db: db} }
+
+// InTx runs fn in a transaction. Called inside another InTx it joins the
+// outer transaction, so use cases compose without knowing who commits.
+func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return r.db.inTx(ctx, fn)
+}
+
+// conn returns the transaction in ctx, if it belongs to db, else db itself.
+func (db *DB) conn(ctx context.Context) bun.IDB {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx
+	}
+	return db.bun
+}
+
+// inTx runs fn in the transaction already in ctx, or in a new one that
+// commits when fn returns nil and rolls back otherwise (also on panic).
+// fn's own error is returned unchanged; the driver's errors are translated.
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return fn(ctx)
+	}
+	tx, err := db.bun.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", translate(err, ""))
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, &txState{db: db, tx: tx})); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", translate(err, ""))
+	}
+	committed = true
+	return nil
+}
