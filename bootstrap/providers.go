@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
@@ -53,19 +54,25 @@ func authConfig(c config.Config) auth.Config {
 	}
 }
 
+func studentConfig(c config.Config) student.Config { return student.Config{CacheTTL: c.Cache.TTL()} }
+
+func cacheConfig(c config.Config) cache.Config {
+	return cache.Config{Enabled: c.Cache.Enabled, RedisURL: c.Redis.URL, Prefix: c.Cache.Prefix}
+}
+
 func httpConfig(c config.Config, v Version) httpapi.Config {
 	return httpapi.Config{
 		BodyLimit:         c.Server.MaxBodyBytes,
 		CORSOrigins:       c.Server.CORSOrigins,
 		SlowRequest:       c.Server.SlowRequest(),
 		AuthRatePerMinute: c.Auth.RateLimitPerMinute,
+		KeyPrefix:         c.Cache.Prefix,
 		Version:           string(v),
 		Environment:       string(c.Env),
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   20 * time.Second,
-		CacheBackend:      "none",
 		TaskBackend:       "none",
 	}
 }
@@ -86,7 +93,8 @@ func limiterStorage(c config.Config) (fiber.Storage, func(), error) {
 }
 
 var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage,
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig,
+	auth.NewSessionCache,
 	wire.Struct(new(auth.Deps), "*"),
 	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
 	wire.Struct(new(API), "*"),

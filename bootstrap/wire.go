@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
@@ -17,8 +18,8 @@ import (
 
 // InitializeAPI assembles the API process.
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger) (*API, func(), error) {
-	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, httpapi.ProviderSet, appSet,
-		wire.Bind(new(httpapi.Database), new(*store.DB)))
+	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
+		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)))
 	return nil, nil, nil
 }
 

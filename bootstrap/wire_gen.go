@@ -8,6 +8,7 @@ package bootstrap
 
 import (
 	"context"
+	"github.com/campus/campus/adapters/cache"
 	"github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
@@ -53,24 +54,34 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	auditLog := store.NewAuditLog(db)
 	txRunner := store.NewTxRunner(db)
 	iDs := system.NewIDs()
+	config4 := cacheConfig(cfg)
+	cacheCache, cleanup2, err := cache.New(config4)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	sessionCache := auth.NewSessionCache(cacheCache, sessionRepository, clock, config2)
 	deps := auth.Deps{
-		Users:    userRepository,
-		Attempts: loginAttemptRepository,
-		Sessions: sessionRepository,
-		Students: studentRepository,
-		Tokens:   codec,
-		Hasher:   hasher,
-		Audit:    auditLog,
-		Tx:       txRunner,
-		Clock:    clock,
-		IDs:      iDs,
+		Users:      userRepository,
+		Attempts:   loginAttemptRepository,
+		Sessions:   sessionRepository,
+		Students:   studentRepository,
+		Tokens:     codec,
+		Hasher:     hasher,
+		Audit:      auditLog,
+		Tx:         txRunner,
+		Clock:      clock,
+		IDs:        iDs,
+		Principals: sessionCache,
 	}
 	service := auth.NewService(config2, deps)
-	userService := user.NewService(userRepository, studentRepository, sessionRepository, auditLog, txRunner, clock)
-	studentService := student.NewService(studentRepository, auditLog, txRunner, clock)
+	userService := user.NewService(userRepository, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
+	config5 := studentConfig(cfg)
+	studentService := student.NewService(studentRepository, auditLog, txRunner, clock, cacheCache, config5)
 	auditService := audit.NewService(auditLog, clock)
-	storage, cleanup2, err := limiterStorage(cfg)
+	storage, cleanup3, err := limiterStorage(cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -80,6 +91,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Students:       studentService,
 		Audit:          auditService,
 		DB:             db,
+		Cache:          cacheCache,
 		Logger:         log,
 		LimiterStorage: storage,
 	}
@@ -91,6 +103,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Seeder: seedService,
 	}
 	return api, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

@@ -36,9 +36,9 @@ type SessionRepository interface {
 	// reports false when oldJTI is no longer current or the session is revoked,
 	// so that of concurrent rotations exactly one wins.
 	Rotate(ctx context.Context, id, oldJTI, newJTI string, now time.Time) (bool, error)
-	// Revoke ends the sessions given, or every active session of userID except
-	// keep when ids is empty; it returns how many it ended.
-	Revoke(ctx context.Context, r Revocation) (int, error)
+	// Revoke ends the session named, or every active session of the user
+	// except Keep; it returns the ids of the sessions it ended.
+	Revoke(ctx context.Context, r Revocation) ([]string, error)
 	ListActive(ctx context.Context, userID int64, now time.Time) ([]identity.Session, error)
 	// Principal returns the session's state with its user's current role,
 	// link and activity, for the check of every access token.

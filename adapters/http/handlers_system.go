@@ -55,6 +55,7 @@ type DatabaseHealthDTO struct {
 type CacheHealthDTO struct {
 	Enabled bool   `json:"enabled"`
 	Backend string `json:"backend"`
+	Status  string `json:"status"`
 }
 
 // TasksHealthDTO reports the background task queue.
@@ -99,9 +100,12 @@ func (s *Server) healthFull(c *fiber.Ctx) error {
 		Components: ComponentsDTO{
 			API:             APIHealthDTO{Status: "healthy", UptimeSeconds: time.Since(s.started).Seconds(), Goroutines: runtime.NumGoroutine()},
 			Database:        db,
-			Cache:           CacheHealthDTO{Enabled: false, Backend: s.cfg.CacheBackend},
+			Cache:           s.cacheHealth(c.UserContext()),
 			BackgroundTasks: TasksHealthDTO{Enabled: false, Backend: s.cfg.TaskBackend},
 		}}
+	if out.Components.Cache.Status != "healthy" {
+		out.Status = "degraded"
+	}
 	if err != nil {
 		out.Status = "unhealthy"
 		out.Components.Database.Status = "unhealthy"
@@ -109,6 +113,16 @@ func (s *Server) healthFull(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(out)
 	}
 	return c.JSON(out)
+}
+
+func (s *Server) cacheHealth(ctx context.Context) CacheHealthDTO {
+	h := CacheHealthDTO{Enabled: s.d.Cache.Enabled(), Backend: s.d.Cache.Backend(), Status: "healthy"}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := s.d.Cache.Ping(ctx); err != nil {
+		h.Status = "unhealthy"
+	}
+	return h
 }
 
 func (s *Server) docs(c *fiber.Ctx) error {

@@ -20,8 +20,9 @@ type Metrics struct {
 	loginFailures *prometheus.CounterVec
 }
 
-// NewMetrics registers the collectors, including Go runtime and process ones.
-func NewMetrics() *Metrics {
+// NewMetrics registers the collectors, including Go runtime and process
+// ones and those of other components (extra).
+func NewMetrics(extra ...prometheus.Collector) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
@@ -38,6 +39,7 @@ func NewMetrics() *Metrics {
 	}
 	reg.MustRegister(m.requests, m.latency, m.loginFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(extra...)
 	return m
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds the settings of the HTTP edge.
@@ -27,6 +28,7 @@ type Config struct {
 	CORSOrigins       []string
 	SlowRequest       time.Duration
 	AuthRatePerMinute int
+	KeyPrefix         string // namespaces the rate-limit counters in a shared store
 	Version           string
 	Environment       string
 	ProxyHeader       string // e.g. X-Forwarded-For when behind a trusted proxy
@@ -34,8 +36,7 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
-	CacheBackend      string // what /health/full reports until a cache exists
-	TaskBackend       string
+	TaskBackend       string // what /health/full reports until a task queue exists
 }
 
 // Database is what health checks read from the store.
@@ -45,6 +46,14 @@ type Database interface {
 	Stats() sql.DBStats
 }
 
+// Cache is what health checks and metrics read from the cache.
+type Cache interface {
+	Enabled() bool
+	Backend() string
+	Ping(ctx context.Context) error
+	Collectors() []prometheus.Collector
+}
+
 // Deps are the use cases and probes the edge calls.
 type Deps struct {
 	Auth     *auth.Service
@@ -52,6 +61,7 @@ type Deps struct {
 	Students *student.Service
 	Audit    *appaudit.Service
 	DB       Database
+	Cache    Cache
 	Logger   *slog.Logger
 	// LimiterStorage shares the per-IP auth limit across replicas; nil keeps
 	// it in memory.
@@ -70,7 +80,7 @@ type Server struct {
 
 // NewServer builds the app and registers every route.
 func NewServer(cfg Config, d Deps) *Server {
-	s := &Server{cfg: cfg, d: d, metrics: NewMetrics(), started: time.Now()}
+	s := &Server{cfg: cfg, d: d, metrics: NewMetrics(d.Cache.Collectors()...), started: time.Now()}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "campus",
 		BodyLimit:             cfg.BodyLimit,
@@ -124,7 +134,7 @@ func (s *Server) authLimiter() fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:          max,
 		Expiration:   time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return "authrl:" + c.IP() },
+		KeyGenerator: func(c *fiber.Ctx) string { return s.cfg.KeyPrefix + "authrl:" + c.IP() },
 		LimitReached: authLimitReached,
 		Storage:      s.d.LimiterStorage,
 	})

@@ -104,9 +104,9 @@ func (r *SessionRepository) Rotate(ctx context.Context, id, oldJTI, newJTI strin
 }
 
 // Revoke stamps revoked_at on the sessions r names that are not already
-// revoked, so the first revocation time is kept, and returns how many it
-// ended.
-func (r *SessionRepository) Revoke(ctx context.Context, rv ports.Revocation) (int, error) {
+// revoked, so the first revocation time is kept, and returns the ids of the
+// sessions it ended.
+func (r *SessionRepository) Revoke(ctx context.Context, rv ports.Revocation) ([]string, error) {
 	q := r.db.conn(ctx).NewUpdate().Model((*sessionRow)(nil)).
 		Set("revoked_at = ?", stamp(rv.At)).
 		Where("revoked_at IS NULL")
@@ -119,17 +119,13 @@ func (r *SessionRepository) Revoke(ctx context.Context, rv ports.Revocation) (in
 			q = q.Where("id <> ?", rv.Keep)
 		}
 	default:
-		return 0, fault.New(fault.Invalid, "revocation names no session and no user")
+		return nil, fault.New(fault.Invalid, "revocation names no session and no user")
 	}
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("revoke sessions: %w", translate(err, thingSession))
+	ids := []string{}
+	if _, err := q.Returning("id").Exec(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("revoke sessions: %w", translate(err, thingSession))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("revoke sessions: %w", err)
-	}
-	return int(n), nil
+	return ids, nil
 }
 
 // ListActive returns the user's unrevoked, unexpired sessions, newest first.

@@ -37,7 +37,7 @@ func (s *Service) Register(ctx context.Context, a identity.Actor, cmd RegisterCo
 		return identity.User{}, identity.ErrDenied
 	}
 	u, err := identity.NewUser(cmd.Username, cmd.Email, cmd.FullName, role)
-	if err = joinInvalid(err, s.cfg.Passwords.Check("password", cmd.Password, cmd.Username)); err != nil {
+	if err = joinInvalid(err, s.cfg.Passwords.Check("password", cmd.Password, u.Username)); err != nil {
 		return identity.User{}, err
 	}
 	if u.PasswordHash, err = s.d.Hasher.Hash(ctx, cmd.Password); err != nil {
@@ -105,11 +105,23 @@ func (s *Service) ChangePassword(ctx context.Context, a identity.Actor, cmd Chan
 	if err != nil {
 		return fmt.Errorf("load user: %w", err)
 	}
+	now := s.d.Clock.Now()
+	// Wrong old passwords count towards the same lockout as failed logins,
+	// so a stolen access token cannot be used to guess the password.
+	if err := s.checkLockout(ctx, a.Username, now); err != nil {
+		return err
+	}
 	ok, err := s.d.Hasher.Compare(ctx, u.PasswordHash, cmd.Old)
 	if err != nil {
 		return fmt.Errorf("compare password: %w", err)
 	}
 	if !ok {
+		if _, err := s.d.Attempts.Update(ctx, a.Username, func(x *identity.LoginAttempts) error {
+			s.cfg.Lockout.Fail(x, now)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("count failure: %w", err)
+		}
 		return &fault.Error{Kind: fault.BadRequest, Message: "The current password is incorrect",
 			Fields: []fault.FieldError{{Field: "old_password", Message: "is incorrect"}}}
 	}
@@ -117,15 +129,11 @@ func (s *Service) ChangePassword(ctx context.Context, a identity.Actor, cmd Chan
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	now := s.d.Clock.Now()
-	return s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+	return s.revoke(ctx, ports.Revocation{UserID: a.UserID, Keep: a.SessionID, At: now}, func(ctx context.Context) error {
 		if _, err := s.d.Users.Update(ctx, a.UserID, func(x *identity.User) error {
 			x.PasswordHash, x.UpdatedAt = hash, now
 			return nil
 		}); err != nil {
-			return err
-		}
-		if _, err := s.d.Sessions.Revoke(ctx, ports.Revocation{UserID: a.UserID, Keep: a.SessionID, At: now}); err != nil {
 			return err
 		}
 		return s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionPasswordChanged, resourceUser, idString(a.UserID)))
@@ -189,10 +197,7 @@ func (s *Service) DeleteSession(ctx context.Context, a identity.Actor, id string
 		return fmt.Errorf("load session: %w", err)
 	}
 	now := s.d.Clock.Now()
-	return s.d.Tx.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.d.Sessions.Revoke(ctx, ports.Revocation{SessionID: id, At: now}); err != nil {
-			return err
-		}
+	return s.revoke(ctx, ports.Revocation{SessionID: id, At: now}, func(ctx context.Context) error {
 		return s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionSessionRevoked, "session", id))
 	})
 }

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/fault"
@@ -39,6 +41,8 @@ type Deps struct {
 	Tx       ports.TxRunner
 	Clock    ports.Clock
 	IDs      ports.IDGenerator
+	// Principals caches the per-request session check.
+	Principals *SessionCache
 }
 
 // Service implements the auth use cases.
@@ -71,20 +75,8 @@ type LoginCommand struct {
 func (s *Service) Login(ctx context.Context, cmd LoginCommand) (identity.TokenPair, error) {
 	now := s.d.Clock.Now()
 	anon := identity.Anonymous(cmd.Origin)
-	var retry time.Duration
-	_, err := s.d.Attempts.Update(ctx, cmd.Username, func(a *identity.LoginAttempts) error {
-		if locked, left := a.Locked(now); locked {
-			retry = left
-			return errLocked
-		}
-		return nil
-	})
-	if errors.Is(err, errLocked) {
-		return identity.TokenPair{}, &fault.Error{Kind: fault.Throttled, RetryAfter: retry,
-			Message: "Too many failed login attempts; try again later"}
-	}
-	if err != nil {
-		return identity.TokenPair{}, fmt.Errorf("check lockout: %w", err)
+	if err := s.checkLockout(ctx, cmd.Username, now); err != nil {
+		return identity.TokenPair{}, err
 	}
 
 	u, err := s.d.Users.GetByUsername(ctx, cmd.Username)
@@ -147,6 +139,25 @@ func (s *Service) Login(ctx context.Context, cmd LoginCommand) (identity.TokenPa
 
 var errLocked = errors.New("locked")
 
+// checkLockout answers 429 with the time left while username is locked.
+func (s *Service) checkLockout(ctx context.Context, username string, now time.Time) error {
+	var retry time.Duration
+	_, err := s.d.Attempts.Update(ctx, username, func(a *identity.LoginAttempts) error {
+		if locked, left := a.Locked(now); locked {
+			retry = left
+			return errLocked
+		}
+		return nil
+	})
+	if errors.Is(err, errLocked) {
+		return &fault.Error{Kind: fault.Throttled, RetryAfter: retry, Message: "Too many failed attempts; try again later"}
+	}
+	if err != nil {
+		return fmt.Errorf("check lockout: %w", err)
+	}
+	return nil
+}
+
 func (s *Service) loginFailed(ctx context.Context, anon identity.Actor, username string, now time.Time) error {
 	var lockedNow bool
 	_, err := s.d.Attempts.Update(ctx, username, func(a *identity.LoginAttempts) error {
@@ -204,6 +215,15 @@ func (s *Service) Refresh(ctx context.Context, token string, origin identity.Ori
 	if !sess.Active(now) {
 		return identity.TokenPair{}, errRevoked
 	}
+	// Load the user before rotating, so a failure here leaves the client's
+	// refresh token usable for a retry.
+	u, err := s.d.Users.Get(ctx, c.UserID)
+	if err != nil {
+		return identity.TokenPair{}, fmt.Errorf("load user: %w", err)
+	}
+	if !u.IsActive {
+		return identity.TokenPair{}, errRevoked
+	}
 	next := s.d.IDs.NewID()
 	won, err := s.d.Sessions.Rotate(ctx, sess.ID, c.TokenID, next, now)
 	if err != nil {
@@ -211,13 +231,6 @@ func (s *Service) Refresh(ctx context.Context, token string, origin identity.Ori
 	}
 	if !won {
 		return identity.TokenPair{}, s.refreshLost(ctx, c, origin, now)
-	}
-	u, err := s.d.Users.Get(ctx, c.UserID)
-	if err != nil {
-		return identity.TokenPair{}, fmt.Errorf("load user: %w", err)
-	}
-	if !u.IsActive {
-		return identity.TokenPair{}, errRevoked
 	}
 	return s.issue(u, sess.ID, next, now)
 }
@@ -232,13 +245,9 @@ func (s *Service) refreshLost(ctx context.Context, c identity.Claims, origin ide
 		return errRevoked
 	}
 	actor := identity.Actor{UserID: c.UserID, Username: c.Username, Role: c.Role, SessionID: c.SessionID, Origin: origin}
-	err = s.d.Tx.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.d.Sessions.Revoke(ctx, ports.Revocation{SessionID: sess.ID, At: now}); err != nil {
-			return err
-		}
+	if err := s.revoke(ctx, ports.Revocation{SessionID: sess.ID, At: now}, func(ctx context.Context) error {
 		return s.d.Audit.Record(ctx, audit.By(actor, now, audit.ActionRefreshReuse, "session", sess.ID))
-	})
-	if err != nil {
+	}); err != nil {
 		return fmt.Errorf("revoke reused session: %w", err)
 	}
 	return errRevoked
@@ -254,17 +263,20 @@ func (s *Service) Authenticate(ctx context.Context, token string, origin identit
 	if c.Type != identity.AccessToken {
 		return identity.Actor{}, c, errInvalidToken
 	}
-	p, err := s.d.Sessions.Principal(ctx, c.SessionID)
+	p, err := s.d.Principals.Principal(ctx, c.SessionID)
 	if errors.Is(err, fault.ErrNotFound) {
 		return identity.Actor{}, c, errInvalidToken
 	}
 	if err != nil {
 		return identity.Actor{}, c, fmt.Errorf("check session: %w", err)
 	}
+	if p.Revoked {
+		return identity.Actor{}, c, errRevoked
+	}
 	if p.UserID != c.UserID {
 		return identity.Actor{}, c, errInvalidToken
 	}
-	if p.Revoked || !p.IsActive || !s.d.Clock.Now().Before(p.ExpiresAt) {
+	if !p.IsActive || !s.d.Clock.Now().Before(p.ExpiresAt) {
 		return identity.Actor{}, c, errRevoked
 	}
 	return identity.Actor{UserID: p.UserID, Username: p.Username, Role: p.Role, StudentID: p.StudentID,
@@ -278,7 +290,7 @@ func (s *Service) Logout(ctx context.Context, a identity.Actor, refreshToken str
 	ids := []string{a.SessionID}
 	if refreshToken != "" {
 		c, err := s.d.Tokens.Parse(refreshToken)
-		if err != nil {
+		if err != nil || c.Type != identity.RefreshToken {
 			return fault.New(fault.BadRequest, "token: not a valid refresh token")
 		}
 		if c.UserID != a.UserID {
@@ -288,14 +300,40 @@ func (s *Service) Logout(ctx context.Context, a identity.Actor, refreshToken str
 			ids = append(ids, c.SessionID)
 		}
 	}
-	return s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+	var revoked []string
+	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
 		for _, id := range ids {
-			if _, err := s.d.Sessions.Revoke(ctx, ports.Revocation{SessionID: id, At: now}); err != nil {
+			got, err := s.d.Sessions.Revoke(ctx, ports.Revocation{SessionID: id, At: now})
+			if err != nil {
 				return fmt.Errorf("revoke session: %w", err)
 			}
+			revoked = append(revoked, got...)
 		}
 		return s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionLogout, "session", a.SessionID))
 	})
+	if err != nil {
+		return err
+	}
+	s.d.Principals.Forget(ctx, revoked)
+	return nil
+}
+
+// revoke ends sessions and runs also in the same transaction, then, once
+// committed, tells the session cache.
+func (s *Service) revoke(ctx context.Context, r ports.Revocation, also func(ctx context.Context) error) error {
+	var ids []string
+	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if ids, err = s.d.Sessions.Revoke(ctx, r); err != nil {
+			return err
+		}
+		return also(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	s.d.Principals.Forget(ctx, ids)
+	return nil
 }
 
 func actorOf(u identity.User, sessionID string, o identity.Origin) identity.Actor {
@@ -304,9 +342,14 @@ func actorOf(u identity.User, sessionID string, o identity.Origin) identity.Acto
 
 func idString(id int64) string { return fmt.Sprint(id) }
 
+// truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -4,8 +4,11 @@ package student
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/fault"
@@ -17,17 +20,51 @@ import (
 
 const resource = "student"
 
+// Config holds the service's tunables.
+type Config struct {
+	// CacheTTL is how long a student read is served from the cache.
+	CacheTTL time.Duration
+}
+
 // Service implements the student use cases.
 type Service struct {
 	repo  ports.StudentRepository
 	audit ports.AuditLog
 	tx    ports.TxRunner
 	clock ports.Clock
+	cache ports.Cache
+	cfg   Config
 }
 
 // NewService builds the service.
-func NewService(repo ports.StudentRepository, log ports.AuditLog, tx ports.TxRunner, clock ports.Clock) *Service {
-	return &Service{repo: repo, audit: log, tx: tx, clock: clock}
+func NewService(repo ports.StudentRepository, log ports.AuditLog, tx ports.TxRunner, clock ports.Clock, cache ports.Cache, cfg Config) *Service {
+	return &Service{repo: repo, audit: log, tx: tx, clock: clock, cache: cache, cfg: cfg}
+}
+
+func cacheKey(id int64) string { return "student:" + strconv.FormatInt(id, 10) }
+
+// load reads one student through the cache (cache-aside). A cache failure
+// falls through to the database.
+func (s *Service) load(ctx context.Context, id int64) (student.Student, error) {
+	if b, ok, err := s.cache.Get(ctx, cacheKey(id)); err == nil && ok {
+		var st student.Student
+		if json.Unmarshal(b, &st) == nil {
+			return st, nil
+		}
+	}
+	st, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return st, err
+	}
+	if b, err := json.Marshal(st); err == nil && s.cfg.CacheTTL > 0 {
+		_ = s.cache.Set(ctx, cacheKey(id), b, s.cfg.CacheTTL)
+	}
+	return st, nil
+}
+
+// forget drops a student from the cache once its change has committed.
+func (s *Service) forget(ctx context.Context, id int64) {
+	_ = s.cache.Delete(ctx, cacheKey(id))
 }
 
 var errDuplicate = fault.New(fault.Conflict, "A student with this roll_no already exists")
@@ -52,7 +89,7 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id int64) (student.
 	if err := identity.CanSeeStudent(a, identity.ViewStudent, id); err != nil {
 		return student.Student{}, err
 	}
-	return s.repo.Get(ctx, id)
+	return s.load(ctx, id)
 }
 
 // Create adds a student.
@@ -110,7 +147,11 @@ func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change
 	if errors.Is(err, fault.ErrConflict) {
 		return student.Student{}, errDuplicate
 	}
-	return out, err
+	if err != nil {
+		return student.Student{}, err
+	}
+	s.forget(ctx, id)
+	return out, nil
 }
 
 // Delete removes a student, or archives it (status inactive) when other
@@ -144,7 +185,11 @@ func (s *Service) Delete(ctx context.Context, a identity.Actor, id int64) (archi
 		}
 		return s.audit.Record(ctx, audit.By(a, now, audit.ActionArchive, resource, fmt.Sprint(id)).Change(Snapshot(st), Snapshot(after)))
 	})
-	return archived, err
+	if err != nil {
+		return false, err
+	}
+	s.forget(ctx, id)
+	return archived, nil
 }
 
 // Snapshot is the audit view of a student.

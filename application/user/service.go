@@ -20,6 +20,7 @@ type Service struct {
 	users    ports.UserRepository
 	students ports.StudentRepository
 	sessions ports.SessionRepository
+	cache    *auth.SessionCache
 	audit    ports.AuditLog
 	tx       ports.TxRunner
 	clock    ports.Clock
@@ -27,8 +28,8 @@ type Service struct {
 
 // NewService builds the service.
 func NewService(users ports.UserRepository, students ports.StudentRepository, sessions ports.SessionRepository,
-	log ports.AuditLog, tx ports.TxRunner, clock ports.Clock) *Service {
-	return &Service{users: users, students: students, sessions: sessions, audit: log, tx: tx, clock: clock}
+	cache *auth.SessionCache, log ports.AuditLog, tx ports.TxRunner, clock ports.Clock) *Service {
+	return &Service{users: users, students: students, sessions: sessions, cache: cache, audit: log, tx: tx, clock: clock}
 }
 
 // List pages through accounts.
@@ -47,8 +48,9 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id int64) (identity
 	return s.users.Get(ctx, id)
 }
 
-// Update changes an account's role, activity or student link; a role change
-// or a deactivation revokes the account's sessions. An admin cannot demote
+// Update changes an account's role, activity or student link; any change of
+// what the account may see (role, link) or a deactivation revokes its
+// sessions. An admin cannot demote
 // or deactivate their own account, so the campus never loses its last admin
 // by accident.
 func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c identity.AdminChange) (identity.User, error) {
@@ -60,6 +62,7 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c iden
 	}
 	now := s.clock.Now()
 	var out identity.User
+	var revoked []string
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		if c.StudentID != nil && *c.StudentID != nil {
 			if _, err := s.students.Get(ctx, **c.StudentID); errors.Is(err, fault.ErrNotFound) {
@@ -83,7 +86,7 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c iden
 		}
 		out = u
 		if revoke {
-			if _, err := s.sessions.Revoke(ctx, ports.Revocation{UserID: id, At: now}); err != nil {
+			if revoked, err = s.sessions.Revoke(ctx, ports.Revocation{UserID: id, At: now}); err != nil {
 				return err
 			}
 		}
@@ -92,7 +95,11 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c iden
 	if errors.Is(err, fault.ErrConflict) {
 		return identity.User{}, fault.New(fault.Conflict, "That student record is already linked to another account")
 	}
-	return out, err
+	if err != nil {
+		return identity.User{}, err
+	}
+	s.cache.Forget(ctx, revoked)
+	return out, nil
 }
 
 // RevokeSessions signs an account out everywhere and reports how many
@@ -105,14 +112,18 @@ func (s *Service) RevokeSessions(ctx context.Context, a identity.Actor, id int64
 		return 0, err
 	}
 	now := s.clock.Now()
-	var n int
+	var ids []string
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if n, err = s.sessions.Revoke(ctx, ports.Revocation{UserID: id, At: now}); err != nil {
+		if ids, err = s.sessions.Revoke(ctx, ports.Revocation{UserID: id, At: now}); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, audit.By(a, now, audit.ActionSessionRevoked, "user", fmt.Sprint(id)).
-			Change(nil, map[string]any{"sessions_revoked": n}))
+			Change(nil, map[string]any{"sessions_revoked": len(ids)}))
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	s.cache.Forget(ctx, ids)
+	return len(ids), nil
 }

@@ -104,6 +104,9 @@ type Redis struct {
 type Cache struct {
 	Enabled    bool `env:"ENABLE_CACHING" envDefault:"true"`
 	TTLSeconds int  `env:"CACHE_TTL" envDefault:"300" validate:"min=0"`
+	// Prefix namespaces every key this deployment puts in Redis (cache
+	// entries and rate-limit counters), so deployments can share a server.
+	Prefix string `env:"CACHE_PREFIX" envDefault:"campus:"`
 }
 
 // Tasks is background work.

@@ -96,8 +96,9 @@ type AdminChange struct {
 	StudentID **int64 // set to a nil pointer to unlink
 }
 
-// Apply applies the change and reports whether the user's sessions must be
-// revoked (role changed or account deactivated).
+// ApplyAdmin applies the change and reports whether the user's sessions
+// must be revoked: the role or the student link changed (what the account
+// may see changed) or the account was deactivated.
 func (u *User) ApplyAdmin(c AdminChange) (revoke bool, err error) {
 	if c.Role != nil {
 		if !c.Role.Valid() {
@@ -115,7 +116,17 @@ func (u *User) ApplyAdmin(c AdminChange) (revoke bool, err error) {
 		u.IsActive = *c.IsActive
 	}
 	if c.StudentID != nil {
+		if !sameID(u.StudentID, *c.StudentID) {
+			revoke = true
+		}
 		u.StudentID = *c.StudentID
 	}
 	return revoke, nil
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

@@ -70,12 +70,17 @@ func TestStudents(t *testing.T) {
 		expectStatus(t, h.do("GET", "/api/v1/students/1", student, nil), 200)
 		expectProblem(t, h.do("GET", fmt.Sprintf("/api/v1/students/%d", ids[0]), student, nil), 404, "")
 
-		// PATCH changes only what is sent; PUT replaces everything.
+		// PATCH changes only what is sent; PUT replaces everything. Reads
+		// before and after each write show the write (no stale cache).
 		id := ids[0]
+		expectStatus(t, h.do("GET", fmt.Sprintf("/api/v1/students/%d", id), staff, nil), 200)
 		r = h.do("PATCH", fmt.Sprintf("/api/v1/students/%d", id), staff, map[string]any{"semester": 4, "email": "p0@campus.edu"})
 		expectStatus(t, r, 200)
 		if m := r.json(t); m["semester"].(float64) != 4 || m["name"] != "Pupil 0" || m["email"] != "p0@campus.edu" {
 			t.Fatalf("patched: %s", r.Body)
+		}
+		if m := h.do("GET", fmt.Sprintf("/api/v1/students/%d", id), staff, nil).json(t); m["semester"].(float64) != 4 {
+			t.Fatalf("read after PATCH: %v", m)
 		}
 		r = h.do("PUT", fmt.Sprintf("/api/v1/students/%d", id), staff, map[string]any{"name": "Renamed", "roll_no": "PH-000", "department": "Physics", "semester": 5})
 		expectStatus(t, r, 200)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/tests/testenv"
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -16,19 +15,7 @@ import (
 // and the per-IP auth limit is counted across both.
 func TestReplicasShareRevocationsAndLimits(t *testing.T) {
 	dbURL, redisURL := testenv.PostgresURL(t), testenv.RedisURL(t)
-	opt, err := redis.ParseURL(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	// app.Test connections come from 0.0.0.0; start from a clean count.
-	if err := rdb.Del(context.Background(), "authrl:0.0.0.0").Err(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rdb.Del(context.Background(), "authrl:0.0.0.0") })
-
-	cfg := map[string]string{"REDIS_URL": redisURL, "AUTH_RATE_LIMIT_PER_MINUTE": "4"}
+	cfg := map[string]string{"REDIS_URL": redisURL, "AUTH_RATE_LIMIT_PER_MINUTE": "4", "CACHE_PREFIX": testenv.KeyPrefix(t)}
 	a := newHarness(t, dbURL, cfg)
 	b := newHarness(t, dbURL, cfg)
 
@@ -38,10 +25,19 @@ func TestReplicasShareRevocationsAndLimits(t *testing.T) {
 	expectProblem(t, b.do("GET", "/api/v1/auth/profile", access, nil), 401, "Token has been revoked")
 	expectProblem(t, b.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}), 401, "Token has been revoked") // 2 on B
 
-	b.login("admin", "admin123") // 3 on B
-	a.login("admin", "admin123") // 4 on A
+	adminB := b.token("admin", "admin123") // 3 on B
+	adminA := a.token("admin", "admin123") // 4 on A
 	r := b.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "admin", "password": "admin123"})
 	expectProblem(t, r, 429, "")
+
+	// A read cached on A is never served stale after a write on B.
+	for i := 0; i < 2; i++ {
+		expectStatus(t, a.do("GET", "/api/v1/students/1", adminA, nil), http.StatusOK)
+	}
+	expectStatus(t, b.do("PATCH", "/api/v1/students/1", adminB, map[string]any{"section": "Z"}), http.StatusOK)
+	if got := a.do("GET", "/api/v1/students/1", adminA, nil).json(t)["section"]; got != "Z" {
+		t.Fatalf("replica A served section %v after B changed it to Z", got)
+	}
 }
 
 // TestBcryptCostUpgradeAndKeyRotation restarts the API over the same

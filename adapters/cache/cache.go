@@ -1,0 +1,142 @@
+// Package cache implements the cache port with gocache: an in-process
+// store for the embedded mode, Redis when REDIS_URL is set (shared by every
+// replica), or nothing at all when ENABLE_CACHING=false.
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/campus/campus/ports"
+	gocachelib "github.com/eko/gocache/lib/v4/cache"
+	gocachestore "github.com/eko/gocache/lib/v4/store"
+	gocachemem "github.com/eko/gocache/store/go_cache/v4"
+	gocacheredis "github.com/eko/gocache/store/redis/v4"
+	gocache "github.com/patrickmn/go-cache"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+// Config chooses the backend.
+type Config struct {
+	Enabled  bool
+	RedisURL string // empty: in-process memory
+	Prefix   string // namespaces keys in a shared Redis
+}
+
+// Backends as reported by health checks.
+const (
+	BackendDisabled = "disabled"
+	BackendMemory   = "memory"
+	BackendRedis    = "redis"
+)
+
+// Cache is the port's implementation.
+type Cache struct {
+	c       *gocachelib.Cache[string]
+	redis   *redis.Client
+	backend string
+	prefix  string
+	hits    prometheus.Counter
+	misses  prometheus.Counter
+	errs    prometheus.Counter
+}
+
+var _ ports.Cache = (*Cache)(nil)
+
+// New builds the cache. Redis is connected lazily, with short timeouts, so
+// a Redis outage at start or later only slows reads down to the database.
+func New(cfg Config) (*Cache, func(), error) {
+	c := &Cache{prefix: cfg.Prefix, backend: BackendDisabled,
+		hits:   prometheus.NewCounter(prometheus.CounterOpts{Name: "campus_cache_hits_total", Help: "Cache hits."}),
+		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "campus_cache_misses_total", Help: "Cache misses."}),
+		errs:   prometheus.NewCounter(prometheus.CounterOpts{Name: "campus_cache_errors_total", Help: "Cache operations that failed (served from the database instead)."}),
+	}
+	cleanup := func() {}
+	switch {
+	case !cfg.Enabled:
+		return c, cleanup, nil
+	case cfg.RedisURL == "":
+		c.backend = BackendMemory
+		c.c = gocachelib.New[string](gocachemem.NewGoCache(gocache.New(5*time.Minute, 10*time.Minute)))
+	default:
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, time.Second
+		opt.MaxRetries = 0
+		c.redis = redis.NewClient(opt)
+		c.backend = BackendRedis
+		c.c = gocachelib.New[string](gocacheredis.NewRedis(c.redis))
+		cleanup = func() { _ = c.redis.Close() }
+	}
+	return c, cleanup, nil
+}
+
+// Backend names the store in use.
+func (c *Cache) Backend() string { return c.backend }
+
+// Enabled reports whether values are kept at all.
+func (c *Cache) Enabled() bool { return c.c != nil }
+
+// Collectors are the hit, miss and error counters for /metrics.
+func (c *Cache) Collectors() []prometheus.Collector { return []prometheus.Collector{c.hits, c.misses, c.errs} }
+
+// Ping checks the backend (always fine for memory or disabled).
+func (c *Cache) Ping(ctx context.Context) error {
+	if c.redis == nil {
+		return nil
+	}
+	return c.redis.Ping(ctx).Err()
+}
+
+// Get implements ports.Cache.
+func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if c.c == nil {
+		return nil, false, nil
+	}
+	v, err := c.c.Get(ctx, c.prefix+key)
+	if err != nil {
+		if errors.Is(err, gocachestore.NotFound{}) {
+			c.misses.Inc()
+			return nil, false, nil
+		}
+		c.errs.Inc()
+		return nil, false, fmt.Errorf("cache get: %w", err)
+	}
+	c.hits.Inc()
+	return []byte(v), true, nil
+}
+
+// Set implements ports.Cache.
+func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if c.c == nil {
+		return nil
+	}
+	if err := c.c.Set(ctx, c.prefix+key, string(value), gocachestore.WithExpiration(ttl)); err != nil {
+		c.errs.Inc()
+		return fmt.Errorf("cache set: %w", err)
+	}
+	return nil
+}
+
+// Delete implements ports.Cache.
+func (c *Cache) Delete(ctx context.Context, keys ...string) error {
+	if c.c == nil {
+		return nil
+	}
+	var errs []error
+	for _, k := range keys {
+		if err := c.c.Delete(ctx, c.prefix+k); err != nil && !errors.Is(err, gocachestore.NotFound{}) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		c.errs.Inc()
+		return fmt.Errorf("cache delete: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,367 @@
+// Command load measures the service's hot paths against baselines measured
+// in the same run on the same machine, and reports ratios (machines here
+// are shared and noisy, so absolute figures mean little on their own).
+//
+// Scenario "student": GET /api/v1/students/{id} with a bearer token on
+// PostgreSQL, against a bare Fiber handler returning a JSON object of the
+// same size. Both servers run as child processes and are loaded by wrk with
+// the same connections and duration, alternating over several rounds.
+//
+//	go run ./tests/load -rounds 3 -duration 10s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+)
+
+func main() {
+	if len(os.Args) > 2 && os.Args[1] == "bare" {
+		serveBare(os.Args[2], os.Args[3])
+		return
+	}
+	var (
+		rounds   = flag.Int("rounds", 3, "measured rounds per target (median is reported)")
+		duration = flag.Duration("duration", 10*time.Second, "length of each wrk round")
+		warmup   = flag.Duration("warmup", 3*time.Second, "warm-up before the rounds")
+		conns    = flag.Int("connections", 64, "wrk connections")
+		threads  = flag.Int("threads", 2, "wrk threads")
+		pgURL    = flag.String("postgres", envOr("CAMPUS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server to create the bench database on")
+		out      = flag.String("out", "tests/load/RESULTS.md", "results file (empty: none)")
+	)
+	flag.Parse()
+	if err := run(*rounds, *duration, *warmup, *conns, *threads, *pgURL, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, out string) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk is not installed (apt-get install wrk)")
+	}
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "campus-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	bin := filepath.Join(tmp, "campus")
+	fmt.Println("building campus ...")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./bootstrap/cmd/campus")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+
+	dbURL, drop, err := createDatabase(ctx, pgURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+
+	apiBase, stopAPI, err := startAPI(bin, dbURL, true)
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
+	rawBase, stopRaw, err := startAPI(bin, dbURL, false)
+	if err != nil {
+		return err
+	}
+	defer stopRaw()
+	token, err := login(apiBase)
+	if err != nil {
+		return err
+	}
+	path := "/api/v1/students/1"
+	sample, err := get(apiBase+path, token)
+	if err != nil {
+		return err
+	}
+
+	barePort, err := freePort()
+	if err != nil {
+		return err
+	}
+	samplePath := filepath.Join(tmp, "sample.json")
+	if err := os.WriteFile(samplePath, sample, 0o600); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bare := exec.Command(self, "bare", strconv.Itoa(barePort), samplePath)
+	bare.Stdout, bare.Stderr = os.Stdout, os.Stderr
+	if err := bare.Start(); err != nil {
+		return err
+	}
+	defer stop(bare)
+	bareBase := fmt.Sprintf("http://127.0.0.1:%d", barePort)
+	if err := waitHealthy(bareBase+path, 20*time.Second); err != nil {
+		return fmt.Errorf("bare: %w", err)
+	}
+
+	targets := []target{
+		{name: "bare Fiber handler (baseline)", url: bareBase + path},
+		{name: "GET /students/{id}, bearer, PostgreSQL", url: apiBase + path, token: token, goal: "≥ 0.25"},
+		{name: "same, ENABLE_CACHING=false", url: rawBase + path, token: token, goal: "(for reference)"},
+	}
+	fmt.Printf("body %d bytes; wrk -t%d -c%d, %s rounds x %d, warm-up %s\n", len(sample), threads, conns, duration, rounds, warmup)
+	for i := range targets {
+		if _, err := wrk(targets[i], threads, conns, warmup); err != nil {
+			return err
+		}
+	}
+	for r := 0; r < rounds; r++ {
+		for i := range targets {
+			res, err := wrk(targets[i], threads, conns, duration)
+			if err != nil {
+				return err
+			}
+			if res.non2xx > 0 || res.errors > 0 {
+				return fmt.Errorf("%s: %d non-2xx answers, %d socket errors", targets[i].name, res.non2xx, res.errors)
+			}
+			targets[i].results = append(targets[i].results, res)
+			fmt.Printf("  round %d %-40s %10.0f req/s  p99 %s\n", r+1, targets[i].name, res.rps, res.p99)
+		}
+	}
+	base := targets[0].median()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Load results\n\nMachine: %d cores (%s/%s), %s. wrk -t%d -c%d, %d rounds of %s after %s warm-up; medians.\n\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.RFC3339), threads, conns, rounds, duration, warmup)
+	fmt.Fprintf(&b, "| scenario | req/s | p99 | ratio to baseline | goal |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %s | %.0f | %s | 1.00 | — |\n", targets[0].name, base.rps, base.p99)
+	for _, t := range targets[1:] {
+		m := t.median()
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %s |\n", t.name, m.rps, m.p99, m.rps/base.rps, t.goal)
+	}
+	fmt.Println()
+	fmt.Print(b.String())
+	if out != "" {
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+		fmt.Println("\nwritten to", out)
+	}
+	return nil
+}
+
+type target struct {
+	name, url, token, goal string
+	results                []result
+}
+
+func (t target) median() result {
+	rs := append([]result(nil), t.results...)
+	sort.Slice(rs, func(i, j int) bool { return rs[i].rps < rs[j].rps })
+	return rs[len(rs)/2]
+}
+
+type result struct {
+	rps            float64
+	p99            time.Duration
+	non2xx, errors int
+}
+
+var (
+	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reP99    = regexp.MustCompile(`99%\s+([\d.]+)(us|ms|s)`)
+	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	reErrors = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+func wrk(t target, threads, conns int, d time.Duration) (result, error) {
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}
+	if t.token != "" {
+		args = append(args, "-H", "Authorization: Bearer "+t.token)
+	}
+	outb, err := exec.Command("wrk", append(args, t.url)...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w: %s", err, outb)
+	}
+	out := string(outb)
+	var r result
+	m := reRPS.FindStringSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("wrk output without Requests/sec: %s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	if m := reP99.FindStringSubmatch(out); m != nil {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+		r.p99 = time.Duration(v * float64(unit)).Round(time.Microsecond)
+	}
+	if m := reNon2xx.FindStringSubmatch(out); m != nil {
+		r.non2xx, _ = strconv.Atoi(m[1])
+	}
+	if m := reErrors.FindStringSubmatch(out); m != nil {
+		for _, s := range m[1:] {
+			n, _ := strconv.Atoi(s)
+			r.errors += n
+		}
+	}
+	return r, nil
+}
+
+// serveBare is the baseline: a bare Fiber handler answering the same JSON.
+func serveBare(port, samplePath string) {
+	body, err := os.ReadFile(samplePath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(body, &obj); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/api/v1/students/:id", func(c *fiber.Ctx) error { return c.JSON(obj) })
+	if err := app.Listen("127.0.0.1:" + port); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func createDatabase(ctx context.Context, adminURL string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	name := fmt.Sprintf("campus_bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		return "", nil, err
+	}
+	drop := func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		conn.Close(context.Background())
+	}
+	u := strings.Replace(adminURL, "/postgres?", "/"+name+"?", 1)
+	if u == adminURL {
+		drop()
+		return "", nil, errors.New("the admin URL must name the postgres database, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	}
+	return u, drop, nil
+}
+
+// startAPI runs `campus serve` on the bench database, with or without the
+// cache, and returns its base URL and a stop function.
+func startAPI(bin, dbURL string, caching bool) (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--migrate")
+	cmd.Env = append(os.Environ(), "ENV=testing", "DATABASE_URL="+dbURL, "REDIS_URL=", "PORT="+strconv.Itoa(port),
+		"HOST=127.0.0.1", "LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes",
+		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10", "ENABLE_CACHING="+strconv.FormatBool(caching))
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitHealthy(base+"/health", 60*time.Second); err != nil {
+		stop(cmd)
+		return "", nil, fmt.Errorf("api: %w", err)
+	}
+	return base, func() { stop(cmd) }, nil
+}
+
+func login(base string) (string, error) {
+	body := bytes.NewBufferString(`{"username":"staff1","password":"staff123"}`)
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", body)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var m struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m.AccessToken == "" {
+		return "", fmt.Errorf("login: %d %v", resp.StatusCode, err)
+	}
+	return m.AccessToken, nil
+}
+
+func get(url, token string) ([]byte, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b, err
+}
+
+func waitHealthy(url string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not healthy after %s", url, limit)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func stop(c *exec.Cmd) {
+	if c.Process == nil {
+		return
+	}
+	_ = c.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = c.Process.Kill()
+	}
+}
+
+func envOr(k, d string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return d
+}
