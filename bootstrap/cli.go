@@ -11,12 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/campus/campus/adapters/logging"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/domain/identity"
-	"github.com/spf13/cobra"
 )
 
 // NewCLI builds the campus command line.

@@ -6,22 +6,20 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	redisstorage "github.com/gofiber/storage/redis/v3"
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/token"
-	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/application/student"
-	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/domain/identity"
-	"github.com/gofiber/fiber/v2"
-	redisstorage "github.com/gofiber/storage/redis/v3"
-	"github.com/google/wire"
-	goredis "github.com/redis/go-redis/v9"
 )
 
 // Version is the build's version, set by the CLI.
@@ -91,11 +89,3 @@ func limiterStorage(c config.Config) (fiber.Storage, func(), error) {
 	client := goredis.NewClient(opt)
 	return redisstorage.NewFromConnection(client), func() { _ = client.Close() }, nil
 }
-
-var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig,
-	auth.NewSessionCache,
-	wire.Struct(new(auth.Deps), "*"),
-	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
-	wire.Struct(new(API), "*"),
-)

@@ -6,14 +6,20 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/google/wire"
+
 	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	appaudit "github.com/campus/campus/application/audit"
+	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/seed"
+	"github.com/campus/campus/application/student"
+	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
-	"github.com/google/wire"
 )
 
 // InitializeAPI assembles the API process.
@@ -28,3 +34,12 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 	wire.Build(storeConfig, store.Open)
 	return nil, nil, nil
 }
+
+// appSet is what every process kind shares: config mapping and use cases.
+var appSet = wire.NewSet(
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig,
+	auth.NewSessionCache,
+	wire.Struct(new(auth.Deps), "*"),
+	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
+	wire.Struct(new(API), "*"),
+)

@@ -20,6 +20,7 @@ import (
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
+	"github.com/google/wire"
 	"log/slog"
 )
 
@@ -120,3 +121,10 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 		cleanup()
 	}, nil
 }
+
+// wire.go:
+
+// appSet is what every process kind shares: config mapping and use cases.
+var appSet = wire.NewSet(
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, wire.Struct(new(API), "*"),
+)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/campus/campus/ports"
 	gocachelib "github.com/eko/gocache/lib/v4/cache"
 	gocachestore "github.com/eko/gocache/lib/v4/store"
 	gocachemem "github.com/eko/gocache/store/go_cache/v4"
@@ -17,6 +16,8 @@ import (
 	gocache "github.com/patrickmn/go-cache"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/campus/campus/ports"
 )
 
 // Config chooses the backend.
@@ -83,7 +84,9 @@ func (c *Cache) Backend() string { return c.backend }
 func (c *Cache) Enabled() bool { return c.c != nil }
 
 // Collectors are the hit, miss and error counters for /metrics.
-func (c *Cache) Collectors() []prometheus.Collector { return []prometheus.Collector{c.hits, c.misses, c.errs} }
+func (c *Cache) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{c.hits, c.misses, c.errs}
+}
 
 // Ping checks the backend (always fine for memory or disabled).
 func (c *Cache) Ping(ctx context.Context) error {

@@ -1,8 +1,9 @@
 package cache
 
 import (
-	"github.com/campus/campus/ports"
 	"github.com/google/wire"
+
+	"github.com/campus/campus/ports"
 )
 
 // ProviderSet provides the cache (from a cache.Config) as ports.Cache.

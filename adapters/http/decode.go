@@ -10,10 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/campus/campus/domain/fault"
-	"github.com/campus/campus/domain/page"
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/campus/campus/domain/fault"
+	"github.com/campus/campus/domain/page"
 )
 
 // validate checks the shape of request DTOs (presence, lengths); business

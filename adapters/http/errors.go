@@ -6,8 +6,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/campus/campus/domain/fault"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/campus/campus/domain/fault"
 )
 
 // Problem is an RFC 9457 problem document.

@@ -3,9 +3,10 @@ package httpapi
 import (
 	"strings"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
-	"github.com/gofiber/fiber/v2"
 )
 
 const (

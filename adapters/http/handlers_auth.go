@@ -1,10 +1,11 @@
 package httpapi
 
 import (
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
-	"github.com/gofiber/fiber/v2"
 )
 
 func (s *Server) login(c *fiber.Ctx) error {

@@ -3,10 +3,11 @@ package httpapi
 import (
 	"strconv"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/student"
-	"github.com/gofiber/fiber/v2"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

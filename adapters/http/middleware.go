@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,8 +101,4 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 		log.LogAttrs(c.UserContext(), level, msg, attrs...)
 		return nil
 	}
-}
-
-func retryAfter(c *fiber.Ctx, d time.Duration) {
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(d.Seconds()+0.999)))
 }

@@ -1,8 +1,9 @@
 package httpapi
 
 import (
-	"github.com/campus/campus/domain/identity"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/campus/campus/domain/identity"
 )
 
 // Route is one entry of the route table: what the OpenAPI document, the

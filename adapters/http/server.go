@@ -11,15 +11,16 @@ import (
 	"strings"
 	"time"
 
-	appaudit "github.com/campus/campus/application/audit"
-	"github.com/campus/campus/application/auth"
-	"github.com/campus/campus/application/student"
-	"github.com/campus/campus/application/user"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
+
+	appaudit "github.com/campus/campus/application/audit"
+	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/student"
+	"github.com/campus/campus/application/user"
 )
 
 // Config holds the settings of the HTTP edge.

@@ -19,9 +19,10 @@ import (
 )
 
 const (
-	// Issuer and Audience are stamped into every token and demanded back, so
-	// a token minted for another service sharing the secret is refused.
-	Issuer   = "campus"
+	// Issuer is stamped into every token and demanded back, so a token
+	// minted by another service sharing the secret is refused.
+	Issuer = "campus"
+	// Audience names this API as the token's intended recipient.
 	Audience = "campus-api"
 
 	// leeway absorbs clock skew between replicas.

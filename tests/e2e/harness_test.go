@@ -153,14 +153,6 @@ func (h *harness) guestToken() string {
 	return h.token("guest1", "visiting-scholar-2026")
 }
 
-// tokens logs in one user per role.
-func (h *harness) tokens() map[string]string {
-	return map[string]string{
-		"admin": h.token("admin", "admin123"), "staff": h.token("staff1", "staff123"),
-		"student": h.token("student1", "student123"), "guest": h.guestToken(),
-	}
-}
-
 func expectStatus(t *testing.T, r response, want int) {
 	t.Helper()
 	if r.Status != want {

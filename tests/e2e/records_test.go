@@ -11,8 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/campus/campus/tests/testenv"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/campus/campus/tests/testenv"
 )
 
 func TestStudents(t *testing.T) {

@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/tests/testenv"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // TestReplicasShareRevocationsAndLimits runs two APIs over one PostgreSQL

@@ -15,12 +15,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := bootstrap.NewCLI(version).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "campus:", err)
-		stop()
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
