@@ -3,7 +3,6 @@
 package bootstrap
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -82,9 +81,9 @@ func limiterStorage(c config.Config) (fiber.Storage, func(), error) {
 	if !c.Redis.Enabled() {
 		return nil, func() {}, nil
 	}
-	opt, err := goredis.ParseURL(c.Redis.URL)
+	opt, err := cache.RedisOptions(c.Redis.URL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, nil, err
 	}
 	client := goredis.NewClient(opt)
 	return redisstorage.NewFromConnection(client), func() { _ = client.Close() }, nil

@@ -63,18 +63,30 @@ func New(cfg Config) (*Cache, func(), error) {
 		c.backend = BackendMemory
 		c.c = gocachelib.New[string](gocachemem.NewGoCache(gocache.New(5*time.Minute, 10*time.Minute)))
 	default:
-		opt, err := redis.ParseURL(cfg.RedisURL)
+		opt, err := RedisOptions(cfg.RedisURL)
 		if err != nil {
-			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, nil, err
 		}
-		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, time.Second
-		opt.MaxRetries = 0
 		c.redis = redis.NewClient(opt)
 		c.backend = BackendRedis
 		c.c = gocachelib.New[string](gocacheredis.NewRedis(c.redis))
 		cleanup = func() { _ = c.redis.Close() }
 	}
 	return c, cleanup, nil
+}
+
+// RedisOptions parses a REDIS_URL into client options that fail at once
+// when Redis is down, so callers fall back to the database without waiting:
+// go-redis retries 3 times by default (0 means the default; -1 means none)
+// and redials 5 times.
+func RedisOptions(url string) (*redis.Options, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, time.Second
+	opt.MaxRetries, opt.DialerRetries = -1, 1
+	return opt, nil
 }
 
 // Backend names the store in use.
@@ -129,6 +141,18 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 // Delete implements ports.Cache.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 	if c.c == nil {
+		return nil
+	}
+	if c.redis != nil && len(keys) > 1 {
+		// One round trip for all keys, so an outage costs one timeout.
+		full := make([]string, len(keys))
+		for i, k := range keys {
+			full[i] = c.prefix + k
+		}
+		if err := c.redis.Del(ctx, full...).Err(); err != nil {
+			c.errs.Inc()
+			return fmt.Errorf("cache delete: %w", err)
+		}
 		return nil
 	}
 	var errs []error

@@ -116,14 +116,26 @@ func (s *Service) ChangePassword(ctx context.Context, a identity.Actor, cmd Chan
 		return fmt.Errorf("compare password: %w", err)
 	}
 	if !ok {
+		var lockedNow bool
 		if _, err := s.d.Attempts.Update(ctx, a.Username, func(x *identity.LoginAttempts) error {
-			s.cfg.Lockout.Fail(x, now)
+			lockedNow = s.cfg.Lockout.Fail(x, now)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("count failure: %w", err)
 		}
+		if lockedNow {
+			if err := s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionLockout, resourceUser, idString(a.UserID))); err != nil {
+				return fmt.Errorf("audit lockout: %w", err)
+			}
+		}
 		return &fault.Error{Kind: fault.BadRequest, Message: "The current password is incorrect",
 			Fields: []fault.FieldError{{Field: "old_password", Message: "is incorrect"}}}
+	}
+	if _, err := s.d.Attempts.Update(ctx, a.Username, func(x *identity.LoginAttempts) error {
+		s.cfg.Lockout.Succeed(x)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("reset failures: %w", err)
 	}
 	hash, err := s.d.Hasher.Hash(ctx, cmd.New)
 	if err != nil {

@@ -323,11 +323,14 @@ func (s *Service) Logout(ctx context.Context, a identity.Actor, refreshToken str
 func (s *Service) revoke(ctx context.Context, r ports.Revocation, also func(ctx context.Context) error) error {
 	var ids []string
 	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if ids, err = s.d.Sessions.Revoke(ctx, r); err != nil {
+		// also first: it may lock the user row, and every writer locks the
+		// user before its sessions, so two writers cannot deadlock.
+		if err := also(ctx); err != nil {
 			return err
 		}
-		return also(ctx)
+		var err error
+		ids, err = s.d.Sessions.Revoke(ctx, r)
+		return err
 	})
 	if err != nil {
 		return err

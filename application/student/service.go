@@ -41,7 +41,9 @@ func NewService(repo ports.StudentRepository, log ports.AuditLog, tx ports.TxRun
 	return &Service{repo: repo, audit: log, tx: tx, clock: clock, cache: cache, cfg: cfg}
 }
 
-func cacheKey(id int64) string { return "student:" + strconv.FormatInt(id, 10) }
+// cacheKey carries a version: entries are JSON of student.Student, so a
+// change of its shape must move to a new key rather than misread old ones.
+func cacheKey(id int64) string { return "student:v1:" + strconv.FormatInt(id, 10) }
 
 // load reads one student through the cache (cache-aside). A cache failure
 // falls through to the database.

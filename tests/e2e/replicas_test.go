@@ -82,3 +82,25 @@ func eachStoreURL(t *testing.T, fn func(t *testing.T, url string)) {
 		t.Run(st.Name, func(t *testing.T) { fn(t, st.URL(t)) })
 	}
 }
+
+// TestRedisDownDegradesNotFails runs the API with a Redis that is not
+// there: reads, writes, logins and revocations still work from the
+// database, and /health/full says degraded rather than unhealthy.
+func TestRedisDownDegradesNotFails(t *testing.T) {
+	h := newHarness(t, sqliteURL(t), map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"})
+	access, _ := h.login("staff1", "staff123")
+	expectStatus(t, h.do("GET", "/api/v1/students/1", access, nil), http.StatusOK)
+	expectStatus(t, h.do("PATCH", "/api/v1/students/1", access, map[string]any{"section": "Q"}), http.StatusOK)
+	if got := h.do("GET", "/api/v1/students/1", access, nil).json(t)["section"]; got != "Q" {
+		t.Fatalf("section %v after PATCH", got)
+	}
+	expectStatus(t, h.do("POST", "/api/v1/auth/logout", access, nil), http.StatusOK)
+	expectProblem(t, h.do("GET", "/api/v1/auth/profile", access, nil), 401, "Token has been revoked")
+	r := h.do("GET", "/health/full", "", nil)
+	expectStatus(t, r, http.StatusOK)
+	m := r.json(t)
+	if m["status"] != "degraded" || m["components"].(map[string]any)["cache"].(map[string]any)["status"] != "unhealthy" {
+		t.Fatalf("health/full with Redis down: %s", r.Body)
+	}
+	expectStatus(t, h.do("GET", "/health", "", nil), http.StatusOK)
+}
