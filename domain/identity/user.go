@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,10 +53,36 @@ func validUsername(s string) bool {
 	return s != ""
 }
 
-// ValidEmail reports whether s is a bare address (no display name).
+// ValidEmail reports whether s is a bare address local@domain.tld: a dot-atom
+// local part (RFC 5322, no quoted strings or comments) and a domain of DNS
+// labels. net/mail would accept display names and pull the network stack
+// into the domain.
 func ValidEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || len(s) > 254 || len(local) == 0 || len(local) > 64 || !strings.Contains(domain, ".") {
+		return false
+	}
+	for _, atom := range strings.Split(local, ".") {
+		if atom == "" || strings.IndexFunc(atom, func(r rune) bool { return !atext(r) }) >= 0 {
+			return false
+		}
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// atext is RFC 5322's set of characters allowed in an atom.
+func atext(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-", r)
 }
 
 // ProfileChange is a user's edit of their own profile.

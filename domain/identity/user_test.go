@@ -78,6 +78,9 @@ func TestValidEmail(t *testing.T) {
 	for s, want := range map[string]bool{
 		"a@b.io": true, "first.last@campus.edu": true, "a@b": false, "": false, "a": false,
 		"<a@b.io>": false, "a b@c.io": false, "a@b.io ": false,
+		"o'neil+tag@campus.edu": true, "a..b@c.io": false, ".a@c.io": false, "a.@c.io": false,
+		"a@-b.io": false, "a@b-.io": false, "a@b..io": false, "a@@b.io": false, "Ädam@x.io": false,
+		`"Bob" <bob@x.io>`: false, "bob@x.io, eve@y.io": false, "a@xn--bcher-kva.example": true,
 	} {
 		assert.Equal(t, want, identity.ValidEmail(s), s)
 	}
