@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/campus/campus/domain/fault"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/campus/campus/domain/fault"
 )
 
 // testApp is a Fiber app with this package's error handler and request-id

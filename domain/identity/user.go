@@ -71,19 +71,17 @@ func ValidEmail(s string) bool {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
-		for _, r := range label {
-			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-				return false
-			}
+		if strings.IndexFunc(label, func(r rune) bool { return r != '-' && !alnum(r) }) >= 0 {
+			return false
 		}
 	}
 	return true
 }
 
 // atext is RFC 5322's set of characters allowed in an atom.
-func atext(r rune) bool {
-	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-", r)
-}
+func atext(r rune) bool { return alnum(r) || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-", r) }
+
+func alnum(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // ProfileChange is a user's edit of their own profile.
 type ProfileChange struct {

@@ -43,7 +43,8 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	if r.err != nil || r.status != http.StatusOK {
 		t.Fatalf("in-flight login: %d %v", r.status, r.err)
 	}
-	if _, err := http.Get(url + "/health"); err == nil {
+	if resp, err := http.Get(url + "/health"); err == nil {
+		resp.Body.Close()
 		t.Fatal("the server still accepts connections after shutdown")
 	}
 }
