@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -122,7 +123,7 @@ func (s *Server) getStudent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(studentDTO(st))
+	return sendStudent(c, fiber.StatusOK, st)
 }
 
 func (s *Server) createStudent(c *fiber.Ctx) error {
@@ -135,7 +136,7 @@ func (s *Server) createStudent(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/students/" + itoa(st.ID))
-	return c.Status(fiber.StatusCreated).JSON(studentDTO(st))
+	return sendStudent(c, fiber.StatusCreated, st)
 }
 
 func (s *Server) replaceStudent(c *fiber.Ctx) error {
@@ -147,11 +148,11 @@ func (s *Server) replaceStudent(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	st, err := s.d.Students.Replace(c.UserContext(), caller(c), id, req.fields())
+	st, err := s.d.Students.Replace(c.UserContext(), caller(c), id, req.fields(), ifMatch(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(studentDTO(st))
+	return sendStudent(c, fiber.StatusOK, st)
 }
 
 func (s *Server) patchStudent(c *fiber.Ctx) error {
@@ -163,11 +164,28 @@ func (s *Server) patchStudent(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	st, err := s.d.Students.Patch(c.UserContext(), caller(c), id, req.patch())
+	st, err := s.d.Students.Patch(c.UserContext(), caller(c), id, req.patch(), ifMatch(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(studentDTO(st))
+	return sendStudent(c, fiber.StatusOK, st)
+}
+
+// sendStudent answers with the student and its ETag, which a client sends
+// back in If-Match to make a write conditional.
+func sendStudent(c *fiber.Ctx, status int, st student.Student) error {
+	c.Set(fiber.HeaderETag, `"`+st.Version()+`"`)
+	return c.Status(status).JSON(studentDTO(st))
+}
+
+// ifMatch reads an If-Match precondition; "" when absent or "*".
+func ifMatch(c *fiber.Ctx) string {
+	v := strings.TrimSpace(c.Get(fiber.HeaderIfMatch))
+	v = strings.TrimPrefix(v, "W/")
+	if v == "*" {
+		return ""
+	}
+	return strings.Trim(v, `"`)
 }
 
 func (s *Server) deleteStudent(c *fiber.Ctx) error {

@@ -106,7 +106,7 @@ func NewServer(cfg Config, d Deps) *Server {
 			AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
 			AllowHeaders:  "Authorization, Content-Type, X-Request-ID, If-Match",
 			AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-			ExposeHeaders: "X-Request-ID, X-Total-Count, Link, Location, Retry-After",
+			ExposeHeaders: "X-Request-ID, X-Total-Count, Link, Location, Retry-After, ETag",
 			MaxAge:        600,
 		}))
 	}

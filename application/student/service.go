@@ -117,17 +117,21 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, f student.Fields
 	return st, err
 }
 
-// Replace overwrites every field of a student (PUT).
-func (s *Service) Replace(ctx context.Context, a identity.Actor, id int64, f student.Fields) (student.Student, error) {
-	return s.update(ctx, a, id, func(st *student.Student) error { return st.Replace(f) })
+// Replace overwrites every field of a student (PUT). A non-empty ifMatch
+// must equal the stored Version, or nothing changes (409).
+func (s *Service) Replace(ctx context.Context, a identity.Actor, id int64, f student.Fields, ifMatch string) (student.Student, error) {
+	return s.update(ctx, a, id, ifMatch, func(st *student.Student) error { return st.Replace(f) })
 }
 
-// Patch changes the given fields of a student (PATCH).
-func (s *Service) Patch(ctx context.Context, a identity.Actor, id int64, p student.Patch) (student.Student, error) {
-	return s.update(ctx, a, id, func(st *student.Student) error { return st.Apply(p) })
+// Patch changes the given fields of a student (PATCH), with the same
+// ifMatch rule as Replace.
+func (s *Service) Patch(ctx context.Context, a identity.Actor, id int64, p student.Patch, ifMatch string) (student.Student, error) {
+	return s.update(ctx, a, id, ifMatch, func(st *student.Student) error { return st.Apply(p) })
 }
 
-func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change func(*student.Student) error) (student.Student, error) {
+var errStale = fault.New(fault.Conflict, "The student was changed since you read it; reload and try again")
+
+func (s *Service) update(ctx context.Context, a identity.Actor, id int64, ifMatch string, change func(*student.Student) error) (student.Student, error) {
 	if _, err := identity.Can(a, identity.UpdateStudent); err != nil {
 		return student.Student{}, err
 	}
@@ -136,6 +140,9 @@ func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var before map[string]any
 		st, err := s.repo.Update(ctx, id, func(st *student.Student) error {
+			if ifMatch != "" && ifMatch != st.Version() {
+				return errStale
+			}
 			before = Snapshot(*st)
 			st.UpdatedAt = now
 			return change(st)
@@ -146,7 +153,7 @@ func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change
 		out = st
 		return s.audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, resource, fmt.Sprint(id)).Change(before, Snapshot(st)))
 	})
-	if errors.Is(err, fault.ErrConflict) {
+	if errors.Is(err, fault.ErrConflict) && !errors.Is(err, errStale) {
 		return student.Student{}, errDuplicate
 	}
 	if err != nil {

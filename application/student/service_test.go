@@ -221,7 +221,7 @@ func TestCacheKeysAreVersioned(t *testing.T) {
 
 	_, err := f.svc.Get(ctx, staffA, 7)
 	require.NoError(t, err)
-	_, err = f.svc.Patch(ctx, staffA, 7, student.Patch{Semester: ptr(4)})
+	_, err = f.svc.Patch(ctx, staffA, 7, student.Patch{Semester: ptr(4)}, "")
 	require.NoError(t, err)
 }
 
@@ -284,10 +284,10 @@ func TestReplaceAndPatch(t *testing.T) {
 	replace := func(f *fixture, a identity.Actor) (student.Student, error) {
 		fl := validFields()
 		fl.Semester = 4
-		return f.svc.Replace(ctx, a, 7, fl)
+		return f.svc.Replace(ctx, a, 7, fl, "")
 	}
 	patch := func(f *fixture, a identity.Actor) (student.Student, error) {
-		return f.svc.Patch(ctx, a, 7, student.Patch{Semester: ptr(4)})
+		return f.svc.Patch(ctx, a, 7, student.Patch{Semester: ptr(4)}, "")
 	}
 	for name, do := range map[string]call{"replace": replace, "patch": patch} {
 		t.Run(name+"/success audits before and after", func(t *testing.T) {
@@ -348,7 +348,7 @@ func TestReplaceAndPatch(t *testing.T) {
 	t.Run("invalid patch is not saved", func(t *testing.T) {
 		f := newFixture(t)
 		f.store()
-		_, err := f.svc.Patch(ctx, staffA, 7, student.Patch{Semester: ptr(0)})
+		_, err := f.svc.Patch(ctx, staffA, 7, student.Patch{Semester: ptr(0)}, "")
 		assert.ErrorIs(t, err, fault.ErrInvalid)
 		assert.Equal(t, 3, f.stored.Semester)
 	})
@@ -540,4 +540,28 @@ func TestSnapshot(t *testing.T) {
 		"section": "S", "status": "graduated", "email": nil}, app.Snapshot(s))
 	s.Email = ptr("a@b.io")
 	assert.Equal(t, "a@b.io", app.Snapshot(s)["email"])
+}
+
+func TestIfMatch(t *testing.T) {
+	t.Run("current version writes", func(t *testing.T) {
+		f := newFixture(t)
+		f.store()
+		f.recordAudit()
+		f.expectEvict(7)
+		st, err := f.svc.Patch(ctx, staffA, 7, student.Patch{Semester: ptr(4)}, f.stored.Version())
+		require.NoError(t, err)
+		assert.Equal(t, 4, st.Semester)
+	})
+	t.Run("stale version changes nothing", func(t *testing.T) {
+		f := newFixture(t)
+		f.store()
+		before := f.stored
+		_, err := f.svc.Replace(ctx, staffA, 7, validFields(), "stale-version")
+		require.Error(t, err)
+		assert.Equal(t, fault.Conflict, fault.KindOf(err))
+		assert.Contains(t, err.Error(), "changed since you read it")
+		assert.Equal(t, before, f.stored)
+		assert.Empty(t, f.entries, "no audit entry for a refused write")
+		assert.Equal(t, []string{"rollback"}, f.events, "no cache eviction either")
+	})
 }

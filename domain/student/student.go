@@ -2,6 +2,7 @@
 package student
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -43,6 +44,10 @@ type Student struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
+
+// Version identifies this state of the record for optimistic concurrency
+// (the ETag clients send back in If-Match): it changes with every write.
+func (s Student) Version() string { return strconv.FormatInt(s.UpdatedAt.UnixMicro(), 36) }
 
 // Fields are the writable fields of a student, as given by a caller.
 type Fields struct {

@@ -3,6 +3,7 @@ package student_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -203,4 +204,16 @@ func TestFieldsRoundTrip(t *testing.T) {
 	s, err := student.New(f)
 	require.NoError(t, err)
 	assert.Equal(t, f, s.Fields())
+}
+
+func TestVersionFollowsUpdatedAt(t *testing.T) {
+	a := student.Student{UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 1000, time.UTC)}
+	b := a
+	b.UpdatedAt = b.UpdatedAt.Add(time.Microsecond)
+	if a.Version() == "" || a.Version() == b.Version() {
+		t.Fatalf("versions %q and %q", a.Version(), b.Version())
+	}
+	if c := a; c.Version() != a.Version() {
+		t.Fatal("same state, different version")
+	}
 }

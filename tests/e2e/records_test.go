@@ -90,6 +90,21 @@ func TestStudents(t *testing.T) {
 			t.Fatalf("replaced: %s", r.Body)
 		}
 		expectProblem(t, h.do("PATCH", fmt.Sprintf("/api/v1/students/%d", id), staff, map[string]any{"roll_no": "PH-001"}), 409, "")
+
+		// Optimistic concurrency: the ETag of a read makes a write conditional.
+		etag := h.do("GET", fmt.Sprintf("/api/v1/students/%d", id), staff, nil).Header.Get("ETag")
+		if etag == "" {
+			t.Fatal("no ETag on GET")
+		}
+		r = h.do("PATCH", fmt.Sprintf("/api/v1/students/%d", id), staff, map[string]any{"section": "D"}, "If-Match", etag)
+		expectStatus(t, r, 200)
+		if r.Header.Get("ETag") == etag {
+			t.Fatal("ETag did not change with the write")
+		}
+		expectProblem(t, h.do("PATCH", fmt.Sprintf("/api/v1/students/%d", id), staff, map[string]any{"section": "E"}, "If-Match", etag), 409, "")
+		if got := h.do("GET", fmt.Sprintf("/api/v1/students/%d", id), staff, nil).json(t)["section"]; got != "D" {
+			t.Fatalf("a stale If-Match changed the record: section %v", got)
+		}
 		expectProblem(t, h.do("PATCH", "/api/v1/students/999999", staff, map[string]any{"semester": 2}), 404, "")
 
 		// Delete: unreferenced rows go; a student a user links to is archived.
@@ -105,8 +120,8 @@ func TestStudents(t *testing.T) {
 		a := h.do("GET", "/api/v1/audit-logs?resource=student&action=update", admin, nil)
 		expectStatus(t, a, 200)
 		items := a.json(t)["items"].([]any)
-		if len(items) != 2 {
-			t.Fatalf("%d student updates audited, want 2", len(items))
+		if len(items) != 3 { // PATCH, PUT and the conditional PATCH; not the refused one
+			t.Fatalf("%d student updates audited, want 3", len(items))
 		}
 		first := items[0].(map[string]any)
 		if first["before"].(map[string]any)["semester"].(float64) != 3 || first["after"].(map[string]any)["semester"].(float64) != 4 || first["request_id"] == "" {
