@@ -39,7 +39,7 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 var appSet = wire.NewSet(
 	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig,
 	auth.NewSessionCache,
-	wire.Struct(new(auth.Deps), "*"),
+	wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"),
 	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
 	wire.Struct(new(API), "*"),
 )

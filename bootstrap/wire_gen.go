@@ -78,7 +78,17 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	service := auth.NewService(config2, deps)
 	userService := user.NewService(userRepository, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
 	config5 := studentConfig(cfg)
-	studentService := student.NewService(studentRepository, auditLog, txRunner, clock, cacheCache, config5)
+	outbox := store.NewOutbox(db)
+	studentDeps := student.Deps{
+		Repo:   studentRepository,
+		Audit:  auditLog,
+		Tx:     txRunner,
+		Clock:  clock,
+		Cache:  cacheCache,
+		Outbox: outbox,
+		IDs:    iDs,
+	}
+	studentService := student.NewService(config5, studentDeps)
 	auditService := audit.NewService(auditLog, clock)
 	storage, cleanup3, err := limiterStorage(cfg)
 	if err != nil {
@@ -126,5 +136,5 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 
 // appSet is what every process kind shares: config mapping and use cases.
 var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, wire.Struct(new(API), "*"),
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, wire.Struct(new(API), "*"),
 )

@@ -23,6 +23,8 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.StudentRepository), new(*StudentRepository)),
 	NewAuditLog,
 	wire.Bind(new(ports.AuditLog), new(*AuditLog)),
+	NewOutbox,
+	wire.Bind(new(ports.Outbox), new(*Outbox)),
 )
 
 // Compile-time checks that each adapter satisfies its port.
@@ -34,4 +36,5 @@ var (
 	_ ports.SessionRepository      = (*SessionRepository)(nil)
 	_ ports.StudentRepository      = (*StudentRepository)(nil)
 	_ ports.AuditLog               = (*AuditLog)(nil)
+	_ ports.Outbox                 = (*Outbox)(nil)
 )

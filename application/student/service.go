@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/campus/campus/domain/audit"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/page"
@@ -26,19 +27,32 @@ type Config struct {
 	CacheTTL time.Duration
 }
 
+// Deps are the ports the service uses.
+type Deps struct {
+	Repo   ports.StudentRepository
+	Audit  ports.AuditLog
+	Tx     ports.TxRunner
+	Clock  ports.Clock
+	Cache  ports.Cache
+	Outbox ports.Outbox
+	IDs    ports.IDGenerator
+}
+
 // Service implements the student use cases.
 type Service struct {
-	repo  ports.StudentRepository
-	audit ports.AuditLog
-	tx    ports.TxRunner
-	clock ports.Clock
-	cache ports.Cache
-	cfg   Config
+	repo   ports.StudentRepository
+	audit  ports.AuditLog
+	tx     ports.TxRunner
+	clock  ports.Clock
+	cache  ports.Cache
+	outbox ports.Outbox
+	ids    ports.IDGenerator
+	cfg    Config
 }
 
 // NewService builds the service.
-func NewService(repo ports.StudentRepository, log ports.AuditLog, tx ports.TxRunner, clock ports.Clock, cache ports.Cache, cfg Config) *Service {
-	return &Service{repo: repo, audit: log, tx: tx, clock: clock, cache: cache, cfg: cfg}
+func NewService(cfg Config, d Deps) *Service {
+	return &Service{repo: d.Repo, audit: d.Audit, tx: d.Tx, clock: d.Clock, cache: d.Cache, outbox: d.Outbox, ids: d.IDs, cfg: cfg}
 }
 
 // cacheKey carries a version: entries are JSON of student.Student, so a
@@ -109,7 +123,11 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, f student.Fields
 		if err := s.repo.Create(ctx, &st); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, audit.By(a, now, audit.ActionCreate, resource, fmt.Sprint(st.ID)).Change(nil, Snapshot(st)))
+		id := fmt.Sprint(st.ID)
+		if err := s.outbox.Append(ctx, event.New(s.ids.NewID(), event.StudentCreated, resource, id, now, Snapshot(st))); err != nil {
+			return err
+		}
+		return s.audit.Record(ctx, audit.By(a, now, audit.ActionCreate, resource, id).Change(nil, Snapshot(st)))
 	})
 	if errors.Is(err, fault.ErrConflict) {
 		return student.Student{}, errDuplicate

@@ -14,6 +14,7 @@ import (
 
 	app "github.com/campus/campus/application/student"
 	"github.com/campus/campus/domain/audit"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/page"
@@ -45,12 +46,14 @@ var (
 const cacheTTL = 5 * time.Minute
 
 type fixture struct {
-	repo    *mocks.StudentRepository
-	audit   *mocks.AuditLog
-	cache   *mocks.Cache
-	svc     *app.Service
-	stored  student.Student
-	entries []audit.Entry
+	outbox    *mocks.Outbox
+	published []event.Event
+	repo      *mocks.StudentRepository
+	audit     *mocks.AuditLog
+	cache     *mocks.Cache
+	svc       *app.Service
+	stored    student.Student
+	entries   []audit.Entry
 	// events: "commit"/"rollback" per transaction and "evict:<key>" per
 	// cache delete, in order.
 	events []string
@@ -70,7 +73,11 @@ func newFixtureTTL(t *testing.T, ttl time.Duration) *fixture {
 	}).Maybe()
 	clock := mocks.NewClock(t)
 	clock.EXPECT().Now().Return(now).Maybe()
-	f.svc = app.NewService(f.repo, f.audit, tx, clock, f.cache, app.Config{CacheTTL: ttl})
+	f.outbox = mocks.NewOutbox(t)
+	ids := mocks.NewIDGenerator(t)
+	ids.EXPECT().NewID().Return("event-1").Maybe()
+	f.svc = app.NewService(app.Config{CacheTTL: ttl}, app.Deps{Repo: f.repo, Audit: f.audit, Tx: tx, Clock: clock,
+		Cache: f.cache, Outbox: f.outbox, IDs: ids})
 	f.stored = student.Student{ID: 7, Name: "Ada", RollNo: "CS-1", Department: "CS", Semester: 3, Section: "A",
 		Status: student.Active, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour)}
 	return f
@@ -86,6 +93,13 @@ func (f *fixture) store() {
 			f.stored = cp
 			return cp, nil
 		})
+}
+
+func (f *fixture) recordEvents() {
+	f.outbox.EXPECT().Append(anyArg, anyArg).RunAndReturn(func(_ context.Context, evs ...event.Event) error {
+		f.published = append(f.published, evs...)
+		return nil
+	})
 }
 
 func (f *fixture) recordAudit() {
@@ -235,11 +249,19 @@ func TestCreate(t *testing.T) {
 			return nil
 		}).Once()
 		f.recordAudit()
+		f.recordEvents()
 
 		st, err := f.svc.Create(ctx, staffA, validFields())
 
 		require.NoError(t, err)
 		assert.Equal(t, int64(21), st.ID)
+		require.Len(t, f.published, 1, "student.created is recorded in the same transaction")
+		ev := f.published[0]
+		assert.Equal(t, event.StudentCreated, ev.Type)
+		assert.Equal(t, "21", ev.AggregateID)
+		assert.Equal(t, "event-1", ev.ID)
+		assert.Equal(t, now, ev.OccurredAt)
+		assert.Equal(t, app.Snapshot(st), ev.Payload)
 		assert.Equal(t, now, saved.CreatedAt)
 		assert.Equal(t, now, saved.UpdatedAt)
 		assert.Equal(t, student.Active, saved.Status)
@@ -529,6 +551,7 @@ func TestCreateLeavesTheCacheAlone(t *testing.T) {
 		return nil
 	}).Once()
 	f.recordAudit()
+	f.recordEvents()
 	// No cache expectation: a miss is never cached, so nothing is stale.
 	_, err := f.svc.Create(ctx, staffA, validFields())
 	require.NoError(t, err)

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/campus/campus/domain/event"
+)
+
+type outboxRow struct {
+	bun.BaseModel `bun:"table:outbox_events,alias:o"`
+
+	Seq         int64      `bun:"seq,pk,autoincrement"`
+	ID          string     `bun:"id"`
+	Type        string     `bun:"type"`
+	Aggregate   string     `bun:"aggregate"`
+	AggregateID string     `bun:"aggregate_id"`
+	Payload     string     `bun:"payload"`
+	OccurredAt  time.Time  `bun:"occurred_at"`
+	RelayedAt   *time.Time `bun:"relayed_at"`
+}
+
+// Outbox implements ports.Outbox on the outbox_events table.
+type Outbox struct{ db *DB }
+
+// NewOutbox builds the outbox.
+func NewOutbox(db *DB) *Outbox { return &Outbox{db: db} }
+
+// Append inserts the events in one statement, inside ctx's transaction.
+func (o *Outbox) Append(ctx context.Context, events ...event.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([]outboxRow, len(events))
+	for i, e := range events {
+		p, err := encodeJSON(e.Payload)
+		if err != nil {
+			return fmt.Errorf("encode event %s: %w", e.Type, err)
+		}
+		payload := "{}"
+		if p != nil {
+			payload = *p
+		}
+		rows[i] = outboxRow{ID: e.ID, Type: e.Type, Aggregate: e.Aggregate, AggregateID: e.AggregateID,
+			Payload: payload, OccurredAt: stamp(e.OccurredAt)}
+	}
+	if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("append events: %w", translate(err, "Event"))
+	}
+	return nil
+}
+
+// Pending lists unrelayed events, oldest first.
+func (o *Outbox) Pending(ctx context.Context, limit int) ([]event.Event, error) {
+	var rows []outboxRow
+	err := o.db.conn(ctx).NewSelect().Model(&rows).Where("o.relayed_at IS NULL").OrderExpr("o.seq").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pending events: %w", translate(err, "Event"))
+	}
+	out := make([]event.Event, len(rows))
+	for i, r := range rows {
+		payload, err := decodeJSON(&r.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("event %s payload: %w", r.ID, err)
+		}
+		out[i] = event.Event{ID: r.ID, Type: r.Type, Aggregate: r.Aggregate, AggregateID: r.AggregateID,
+			OccurredAt: utc(r.OccurredAt), Payload: payload}
+	}
+	return out, nil
+}
