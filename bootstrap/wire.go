@@ -14,8 +14,13 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/club"
+	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/risk"
+	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
@@ -41,5 +46,11 @@ var appSet = wire.NewSet(
 	auth.NewSessionCache,
 	wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"),
 	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
+	// One line per campus module.
+	attendance.NewService, wire.Struct(new(attendance.Deps), "*"),
+	complaint.NewService, wire.Struct(new(complaint.Deps), "*"),
+	schedule.NewService, wire.Struct(new(schedule.Deps), "*"),
+	club.NewService, wire.Struct(new(club.Deps), "*"),
+	risk.NewService, wire.Struct(new(risk.Deps), "*"),
 	wire.Struct(new(API), "*"),
 )

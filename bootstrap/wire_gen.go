@@ -14,8 +14,13 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	"github.com/campus/campus/application/attendance"
 	"github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/club"
+	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/risk"
+	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
@@ -90,6 +95,16 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	}
 	studentService := student.NewService(config5, studentDeps)
 	auditService := audit.NewService(auditLog, clock)
+	attendanceDeps := attendance.Deps{}
+	attendanceService := attendance.NewService(attendanceDeps)
+	complaintDeps := complaint.Deps{}
+	complaintService := complaint.NewService(complaintDeps)
+	scheduleDeps := schedule.Deps{}
+	scheduleService := schedule.NewService(scheduleDeps)
+	clubDeps := club.Deps{}
+	clubService := club.NewService(clubDeps)
+	riskDeps := risk.Deps{}
+	riskService := risk.NewService(riskDeps)
 	storage, cleanup3, err := limiterStorage(cfg)
 	if err != nil {
 		cleanup2()
@@ -101,6 +116,11 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Users:          userService,
 		Students:       studentService,
 		Audit:          auditService,
+		Attendance:     attendanceService,
+		Complaints:     complaintService,
+		Schedules:      scheduleService,
+		Clubs:          clubService,
+		Risks:          riskService,
 		DB:             db,
 		Cache:          cacheCache,
 		Logger:         log,
@@ -136,5 +156,5 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 
 // appSet is what every process kind shares: config mapping and use cases.
 var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, wire.Struct(new(API), "*"),
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), wire.Struct(new(API), "*"),
 )

@@ -23,6 +23,7 @@ const (
 	guardAuthenticated                  // any valid access token
 	guardRole                           // that role or above
 	guardPermission                     // a role holding that permission
+	guardOnlyRole                       // exactly that role (e.g. check-in by a student user)
 )
 
 // Guard is a route's access rule, built from the domain policy.
@@ -49,6 +50,10 @@ func RequirePermission(p identity.Permission) Guard {
 	return Guard{Kind: guardPermission, Permission: p}
 }
 
+// OnlyRole admits exactly role r: for acts that only make sense for that
+// kind of account, such as a student checking in or joining a club.
+func OnlyRole(r identity.Role) Guard { return Guard{Kind: guardOnlyRole, Role: r} }
+
 // Admits reports whether role r passes the guard (ignoring own-record rules,
 // which use cases apply to the data).
 func (g Guard) Admits(r identity.Role) bool {
@@ -57,6 +62,8 @@ func (g Guard) Admits(r identity.Role) bool {
 		return r.AtLeast(g.Role)
 	case guardPermission:
 		return identity.ScopeOf(r, g.Permission) != identity.None
+	case guardOnlyRole:
+		return r == g.Role
 	}
 	return true
 }
@@ -74,6 +81,8 @@ func (g Guard) String() string {
 		return "authenticated"
 	case guardRole:
 		return "role " + string(g.Role) + " or above"
+	case guardOnlyRole:
+		return "role " + string(g.Role) + " only"
 	}
 	return "permission " + string(g.Permission)
 }

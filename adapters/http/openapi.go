@@ -138,7 +138,7 @@ func errorCodes(r Route) []int {
 	if r.Guard.NeedsToken() || r.Guard.Kind == guardOptional {
 		codes[401] = true
 	}
-	if r.Guard.Kind == guardRole || r.Guard.Kind == guardPermission || r.Guard.Kind == guardOptional {
+	if r.Guard.Kind == guardRole || r.Guard.Kind == guardPermission || r.Guard.Kind == guardOnlyRole || r.Guard.Kind == guardOptional {
 		codes[403] = true
 	}
 	if strings.Contains(r.Path, ":") {

@@ -108,6 +108,11 @@ func (s *Server) registerRoutes() {
 		{Method: "GET", Path: "/openapi.json", Tag: "system", Summary: "This document", Guard: Public(), handler: s.openAPI},
 		{Method: "GET", Path: "/docs", Tag: "system", Summary: "Interactive API documentation", Guard: Public(), handler: s.docs},
 	}
+	// Each campus module keeps its routes in its own file.
+	for _, module := range [][]Route{s.attendanceRoutes(), s.complaintRoutes(), s.scheduleRoutes(),
+		s.clubRoutes(), s.riskRoutes()} {
+		routes = append(routes, module...)
+	}
 	for _, r := range routes {
 		s.add(r, limit)
 	}

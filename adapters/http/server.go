@@ -17,8 +17,13 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
+	"github.com/campus/campus/application/club"
+	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/risk"
+	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 )
@@ -61,9 +66,16 @@ type Deps struct {
 	Users    *user.Service
 	Students *student.Service
 	Audit    *appaudit.Service
-	DB       Database
-	Cache    Cache
-	Logger   *slog.Logger
+
+	Attendance *attendance.Service
+	Complaints *complaint.Service
+	Schedules  *schedule.Service
+	Clubs      *club.Service
+	Risks      *risk.Service
+
+	DB     Database
+	Cache  Cache
+	Logger *slog.Logger
 	// LimiterStorage shares the per-IP auth limit across replicas; nil keeps
 	// it in memory.
 	LimiterStorage fiber.Storage

@@ -25,6 +25,8 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.AuditLog), new(*AuditLog)),
 	NewOutbox,
 	wire.Bind(new(ports.Outbox), new(*Outbox)),
+	// One set per campus module, each in that module's file.
+	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet,
 )
 
 // Compile-time checks that each adapter satisfies its port.

@@ -1,0 +1,6 @@
+package store
+
+import "github.com/google/wire"
+
+// clubSet provides the club repositories (bound to their ports).
+var clubSet = wire.NewSet()

@@ -1,0 +1,11 @@
+// Package club holds the club use cases (being built in this slices).
+package club
+
+// Deps are the ports the service uses.
+type Deps struct{}
+
+// Service implements the club use cases.
+type Service struct{ d Deps }
+
+// NewService builds the service.
+func NewService(d Deps) *Service { return &Service{d: d} }

@@ -1,0 +1,11 @@
+// Package schedule holds the schedule use cases (being built in this slices).
+package schedule
+
+// Deps are the ports the service uses.
+type Deps struct{}
+
+// Service implements the schedule use cases.
+type Service struct{ d Deps }
+
+// NewService builds the service.
+func NewService(d Deps) *Service { return &Service{d: d} }
