@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"fmt"
-	"regexp"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
