@@ -1,6 +1,250 @@
 package store
 
-import "github.com/google/wire"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/wire"
+	"github.com/uptrace/bun"
+
+	"github.com/campus/campus/domain/complaint"
+	"github.com/campus/campus/domain/page"
+	"github.com/campus/campus/ports"
+)
 
 // complaintSet provides the complaint repositories (bound to their ports).
-var complaintSet = wire.NewSet()
+var complaintSet = wire.NewSet(
+	NewComplaintRepository,
+	wire.Bind(new(ports.ComplaintRepository), new(*ComplaintRepository)),
+)
+
+var _ ports.ComplaintRepository = (*ComplaintRepository)(nil)
+
+type complaintRow struct {
+	bun.BaseModel `bun:"table:complaints,alias:c"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	StudentID   int64      `bun:"student_id"`
+	Title       string     `bun:"title"`
+	Description string     `bun:"description"`
+	Category    string     `bun:"category"`
+	Priority    string     `bun:"priority"`
+	Status      string     `bun:"status"`
+	AssignedTo  *int64     `bun:"assigned_to"`
+	Resolution  *string    `bun:"resolution"`
+	DueAt       time.Time  `bun:"due_at"`
+	ResolvedAt  *time.Time `bun:"resolved_at"`
+	ResolvedBy  *int64     `bun:"resolved_by"`
+	FiledBy     int64      `bun:"filed_by"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+}
+
+func toComplaintRow(c complaint.Complaint) complaintRow {
+	return complaintRow{ID: c.ID, StudentID: c.StudentID, Title: c.Title, Description: c.Description,
+		Category: string(c.Category), Priority: string(c.Priority), Status: string(c.Status), AssignedTo: c.AssignedTo,
+		Resolution: c.Resolution, DueAt: stamp(c.DueAt), ResolvedAt: stampPtr(c.ResolvedAt), ResolvedBy: c.ResolvedBy,
+		FiledBy: c.FiledBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func (r complaintRow) domain() complaint.Complaint {
+	return complaint.Complaint{ID: r.ID, StudentID: r.StudentID, Title: r.Title, Description: r.Description,
+		Category: complaint.Category(r.Category), Priority: complaint.Priority(r.Priority), Status: complaint.Status(r.Status),
+		AssignedTo: r.AssignedTo, Resolution: r.Resolution, DueAt: utc(r.DueAt), ResolvedAt: utcPtr(r.ResolvedAt),
+		ResolvedBy: r.ResolvedBy, FiledBy: r.FiledBy, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
+}
+
+// complaintHistoryRow keeps the field changes as JSON text, as auditRow
+// does, so one mapping serves jsonb and SQLite's text.
+type complaintHistoryRow struct {
+	bun.BaseModel `bun:"table:complaint_history,alias:h"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	ComplaintID int64     `bun:"complaint_id"`
+	At          time.Time `bun:"at"`
+	ActorID     int64     `bun:"actor_id"`
+	Action      string    `bun:"action"`
+	Changes     string    `bun:"changes"`
+	Note        string    `bun:"note"`
+}
+
+// changeJSON is the stored shape of one field change.
+type changeJSON struct {
+	Field string `json:"field"`
+	From  any    `json:"from"`
+	To    any    `json:"to"`
+}
+
+func (r complaintHistoryRow) domain() (complaint.HistoryEntry, error) {
+	dec := json.NewDecoder(bytes.NewReader([]byte(r.Changes)))
+	dec.UseNumber()
+	var cs []changeJSON
+	if err := dec.Decode(&cs); err != nil {
+		return complaint.HistoryEntry{}, fmt.Errorf("complaint history %d changes: %w", r.ID, err)
+	}
+	changes := make([]complaint.FieldChange, len(cs))
+	for i, c := range cs {
+		changes[i] = complaint.FieldChange{Field: c.Field, From: number(c.From), To: number(c.To)}
+	}
+	return complaint.HistoryEntry{ID: r.ID, ComplaintID: r.ComplaintID, At: utc(r.At), By: r.ActorID, Action: r.Action,
+		Changes: changes, Note: r.Note}, nil
+}
+
+// number gives back ids as the int64 they were written as (JSON would
+// otherwise turn them into float64).
+func number(v any) any {
+	n, ok := v.(json.Number)
+	if !ok {
+		return v
+	}
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	f, _ := n.Float64()
+	return f
+}
+
+// ComplaintRepository implements ports.ComplaintRepository.
+type ComplaintRepository struct {
+	db *DB
+}
+
+// NewComplaintRepository returns a ComplaintRepository over db.
+func NewComplaintRepository(db *DB) *ComplaintRepository { return &ComplaintRepository{db: db} }
+
+const thingComplaint = "Complaint"
+
+// Create inserts c and sets its ID (and, when unset, its timestamps).
+func (r *ComplaintRepository) Create(ctx context.Context, c *complaint.Complaint) error {
+	now := stamp(time.Time{})
+	c.CreatedAt, c.UpdatedAt = stampOr(c.CreatedAt, now), stampOr(c.UpdatedAt, now)
+	row := toComplaintRow(*c)
+	row.ID = 0
+	if _, err := r.db.conn(ctx).NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("create complaint: %w", translate(err, thingComplaint))
+	}
+	*c = row.domain()
+	return nil
+}
+
+// Get loads one complaint.
+func (r *ComplaintRepository) Get(ctx context.Context, id int64) (complaint.Complaint, error) {
+	var row complaintRow
+	if err := r.db.conn(ctx).NewSelect().Model(&row).Where("c.id = ?", id).Scan(ctx); err != nil {
+		return complaint.Complaint{}, fmt.Errorf("get complaint %d: %w", id, translate(err, thingComplaint))
+	}
+	return row.domain(), nil
+}
+
+// List returns one page of the complaints matching f, ordered by id.
+func (r *ComplaintRepository) List(ctx context.Context, f complaint.Filter, p page.Request) (page.Result[complaint.Complaint], error) {
+	var rows []complaintRow
+	q := r.db.conn(ctx).NewSelect().Model(&rows)
+	if f.Status != "" {
+		q = q.Where("c.status = ?", string(f.Status))
+	}
+	if f.Category != "" {
+		q = q.Where("c.category = ?", string(f.Category))
+	}
+	if f.Priority != "" {
+		q = q.Where("c.priority = ?", string(f.Priority))
+	}
+	if f.StudentID != nil {
+		q = q.Where("c.student_id = ?", *f.StudentID)
+	}
+	if f.OnlyStudent != nil {
+		q = q.Where("c.student_id = ?", *f.OnlyStudent)
+	}
+	if f.Overdue != nil {
+		open := bun.List([]string{string(complaint.Pending), string(complaint.InProgress)})
+		at := stamp(f.OverdueAt)
+		if *f.Overdue {
+			q = q.Where("c.status IN (?) AND c.due_at < ?", open, at)
+		} else {
+			q = q.Where("NOT (c.status IN (?) AND c.due_at < ?)", open, at)
+		}
+	}
+	p = normalize(p)
+	total, err := q.OrderExpr("c.id").Limit(int64(p.Limit)).Offset(int64(p.Offset)).ScanAndCount(ctx)
+	if err != nil {
+		return page.Result[complaint.Complaint]{}, fmt.Errorf("list complaints: %w", translate(err, thingComplaint))
+	}
+	items := make([]complaint.Complaint, len(rows))
+	for i, row := range rows {
+		items[i] = row.domain()
+	}
+	return page.Result[complaint.Complaint]{Items: items, Total: int(total), Request: p}, nil
+}
+
+// Update loads the complaint under a write lock, applies fn and saves it,
+// all in one transaction (the caller's, if ctx carries one). fn's error
+// aborts and is returned as is.
+func (r *ComplaintRepository) Update(ctx context.Context, id int64, fn func(*complaint.Complaint) error) (complaint.Complaint, error) {
+	var out complaint.Complaint
+	err := r.db.inTx(ctx, func(ctx context.Context) error {
+		var row complaintRow
+		q := r.db.conn(ctx).NewSelect().Model(&row).Where("c.id = ?", id)
+		if r.db.postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load complaint %d: %w", id, translate(err, thingComplaint))
+		}
+		c := row.domain()
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.ID = id
+		c.CreatedAt, c.UpdatedAt = utc(row.CreatedAt), stampOr(c.UpdatedAt, stamp(time.Time{}))
+		row = toComplaintRow(c)
+		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("save complaint %d: %w", id, translate(err, thingComplaint))
+		}
+		out = row.domain()
+		return nil
+	})
+	if err != nil {
+		return complaint.Complaint{}, err
+	}
+	return out, nil
+}
+
+// AppendHistory records h and sets its ID.
+func (r *ComplaintRepository) AppendHistory(ctx context.Context, h *complaint.HistoryEntry) error {
+	cs := make([]changeJSON, len(h.Changes))
+	for i, c := range h.Changes {
+		cs[i] = changeJSON(c)
+	}
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return fmt.Errorf("encode complaint %d history: %w", h.ComplaintID, err)
+	}
+	row := complaintHistoryRow{ComplaintID: h.ComplaintID, At: stamp(h.At), ActorID: h.By, Action: h.Action,
+		Changes: string(b), Note: h.Note}
+	if _, err := r.db.conn(ctx).NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("append complaint %d history: %w", h.ComplaintID, translate(err, thingComplaint))
+	}
+	h.ID, h.At = row.ID, row.At
+	return nil
+}
+
+// History returns one page of the complaint's history, oldest first.
+func (r *ComplaintRepository) History(ctx context.Context, complaintID int64, p page.Request) (page.Result[complaint.HistoryEntry], error) {
+	var rows []complaintHistoryRow
+	p = normalize(p)
+	total, err := r.db.conn(ctx).NewSelect().Model(&rows).Where("h.complaint_id = ?", complaintID).
+		OrderExpr("h.id").Limit(int64(p.Limit)).Offset(int64(p.Offset)).ScanAndCount(ctx)
+	if err != nil {
+		return page.Result[complaint.HistoryEntry]{}, fmt.Errorf("complaint %d history: %w", complaintID, translate(err, thingComplaint))
+	}
+	items := make([]complaint.HistoryEntry, len(rows))
+	for i, row := range rows {
+		if items[i], err = row.domain(); err != nil {
+			return page.Result[complaint.HistoryEntry]{}, err
+		}
+	}
+	return page.Result[complaint.HistoryEntry]{Items: items, Total: int(total), Request: p}, nil
+}
