@@ -1,6 +1,214 @@
 package store
 
-import "github.com/google/wire"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
 
-// riskSet provides the risk repositories (bound to their ports).
-var riskSet = wire.NewSet()
+	"github.com/google/wire"
+	"github.com/uptrace/bun"
+
+	"github.com/campus/campus/domain/page"
+	"github.com/campus/campus/domain/risk"
+	"github.com/campus/campus/ports"
+)
+
+// riskSet provides the risk repositories (bound to their ports) and the
+// student lookup of the CSV import, which the same slice owns.
+var riskSet = wire.NewSet(
+	NewRiskRepository,
+	wire.Bind(new(ports.RiskRepository), new(*RiskRepository)),
+	NewStudentLookup,
+	wire.Bind(new(ports.StudentLookup), new(*StudentLookup)),
+)
+
+var (
+	_ ports.RiskRepository = (*RiskRepository)(nil)
+	_ ports.StudentLookup  = (*StudentLookup)(nil)
+)
+
+// riskRow keeps the factors as JSON text, like the audit trail: PostgreSQL
+// casts it into its jsonb column, SQLite stores it as is.
+type riskRow struct {
+	bun.BaseModel `bun:"table:risks,alias:r"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	StudentID   *int64     `bun:"student_id"`
+	RiskType    string     `bun:"risk_type"`
+	Severity    string     `bun:"severity"`
+	Score       *float64   `bun:"score"`
+	Factors     string     `bun:"factors"`
+	Description string     `bun:"description"`
+	Source      string     `bun:"source"`
+	Status      string     `bun:"status"`
+	ActionTaken *string    `bun:"action_taken"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+	ResolvedAt  *time.Time `bun:"resolved_at"`
+	ResolvedBy  *int64     `bun:"resolved_by"`
+}
+
+// factorJSON is the stored form of one factor.
+type factorJSON struct {
+	Name         string  `json:"name"`
+	Value        any     `json:"value"`
+	Weight       float64 `json:"weight"`
+	Contribution float64 `json:"contribution"`
+}
+
+func toRiskRow(r risk.Risk) (riskRow, error) {
+	fs := make([]factorJSON, len(r.Factors))
+	for i, f := range r.Factors {
+		fs[i] = factorJSON{Name: f.Name, Value: f.Value, Weight: f.Weight, Contribution: f.Contribution}
+	}
+	b, err := json.Marshal(fs)
+	if err != nil {
+		return riskRow{}, fmt.Errorf("encode factors: %w", err)
+	}
+	return riskRow{ID: r.ID, StudentID: r.StudentID, RiskType: string(r.Type), Severity: string(r.Severity), Score: r.Score,
+		Factors: string(b), Description: r.Description, Source: r.Source, Status: string(r.Status), ActionTaken: r.ActionTaken,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy}, nil
+}
+
+func (r riskRow) domain() (risk.Risk, error) {
+	var fs []factorJSON
+	if r.Factors != "" {
+		if err := json.Unmarshal([]byte(r.Factors), &fs); err != nil {
+			return risk.Risk{}, fmt.Errorf("risk %d factors: %w", r.ID, err)
+		}
+	}
+	factors := make([]risk.Factor, len(fs))
+	for i, f := range fs {
+		factors[i] = risk.Factor{Name: f.Name, Value: f.Value, Weight: f.Weight, Contribution: f.Contribution}
+	}
+	return risk.Risk{ID: r.ID, StudentID: r.StudentID, Type: risk.Type(r.RiskType), Severity: risk.Severity(r.Severity),
+		Score: r.Score, Factors: factors, Description: r.Description, Source: r.Source, Status: risk.Status(r.Status),
+		ActionTaken: r.ActionTaken, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), ResolvedAt: utcPtr(r.ResolvedAt),
+		ResolvedBy: r.ResolvedBy}, nil
+}
+
+func riskRows(rows []riskRow) ([]risk.Risk, error) {
+	out := make([]risk.Risk, len(rows))
+	for i, row := range rows {
+		r, err := row.domain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// RiskRepository implements ports.RiskRepository.
+type RiskRepository struct {
+	db *DB
+}
+
+// NewRiskRepository returns a RiskRepository over db.
+func NewRiskRepository(db *DB) *RiskRepository { return &RiskRepository{db: db} }
+
+const thingRisk = "Risk"
+
+// Create inserts r and sets its ID (and, when unset, its timestamps).
+func (repo *RiskRepository) Create(ctx context.Context, r *risk.Risk) error {
+	now := stamp(time.Time{})
+	r.CreatedAt, r.UpdatedAt = stampOr(r.CreatedAt, now), stampOr(r.UpdatedAt, now)
+	r.ResolvedAt = stampPtr(r.ResolvedAt)
+	row, err := toRiskRow(*r)
+	if err != nil {
+		return err
+	}
+	row.ID = 0
+	if _, err := repo.db.conn(ctx).NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("create risk: %w", translate(err, thingRisk))
+	}
+	r.ID = row.ID
+	return nil
+}
+
+// Get loads one record.
+func (repo *RiskRepository) Get(ctx context.Context, id int64) (risk.Risk, error) {
+	var row riskRow
+	if err := repo.db.conn(ctx).NewSelect().Model(&row).Where("r.id = ?", id).Scan(ctx); err != nil {
+		return risk.Risk{}, fmt.Errorf("get risk %d: %w", id, translate(err, thingRisk))
+	}
+	return row.domain()
+}
+
+// List returns one page of the records matching f, ordered by id.
+func (repo *RiskRepository) List(ctx context.Context, f risk.Filter, p page.Request) (page.Result[risk.Risk], error) {
+	var rows []riskRow
+	q := repo.db.conn(ctx).NewSelect().Model(&rows)
+	if f.StudentID != nil {
+		q = q.Where("r.student_id = ?", *f.StudentID)
+	}
+	if f.Status != "" {
+		q = q.Where("r.status = ?", string(f.Status))
+	}
+	if f.Severity != "" {
+		q = q.Where("r.severity = ?", string(f.Severity))
+	}
+	if f.Type != "" {
+		q = q.Where("r.risk_type = ?", string(f.Type))
+	}
+	p = normalize(p)
+	total, err := q.OrderExpr("r.id").Limit(int64(p.Limit)).Offset(int64(p.Offset)).ScanAndCount(ctx)
+	if err != nil {
+		return page.Result[risk.Risk]{}, fmt.Errorf("list risks: %w", translate(err, thingRisk))
+	}
+	items, err := riskRows(rows)
+	if err != nil {
+		return page.Result[risk.Risk]{}, err
+	}
+	return page.Result[risk.Risk]{Items: items, Total: int(total), Request: p}, nil
+}
+
+// OpenForStudent lists the student's open records, ordered by id.
+func (repo *RiskRepository) OpenForStudent(ctx context.Context, studentID int64) ([]risk.Risk, error) {
+	var rows []riskRow
+	err := repo.db.conn(ctx).NewSelect().Model(&rows).
+		Where("r.student_id = ?", studentID).Where("r.status = ?", string(risk.Open)).OrderExpr("r.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open risks of student %d: %w", studentID, translate(err, thingRisk))
+	}
+	return riskRows(rows)
+}
+
+// Update loads the record under a write lock, applies fn and saves it, all
+// in one transaction (the caller's, if ctx carries one). fn's error aborts
+// and is returned as is.
+func (repo *RiskRepository) Update(ctx context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error) {
+	var out risk.Risk
+	err := repo.db.inTx(ctx, func(ctx context.Context) error {
+		var row riskRow
+		q := repo.db.conn(ctx).NewSelect().Model(&row).Where("r.id = ?", id)
+		if repo.db.postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load risk %d: %w", id, translate(err, thingRisk))
+		}
+		r, err := row.domain()
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		r.ID = id
+		r.CreatedAt, r.UpdatedAt, r.ResolvedAt = utc(r.CreatedAt), stampOr(r.UpdatedAt, stamp(time.Time{})), stampPtr(r.ResolvedAt)
+		if row, err = toRiskRow(r); err != nil {
+			return err
+		}
+		if _, err := repo.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("save risk %d: %w", id, translate(err, thingRisk))
+		}
+		out, err = row.domain()
+		return err
+	})
+	if err != nil {
+		return risk.Risk{}, err
+	}
+	return out, nil
+}

@@ -36,6 +36,8 @@ type Deps struct {
 	Cache  ports.Cache
 	Outbox ports.Outbox
 	IDs    ports.IDGenerator
+	// Lookup finds students by roll_no for the CSV import (import.go).
+	Lookup ports.StudentLookup
 }
 
 // Service implements the student use cases.
@@ -47,12 +49,14 @@ type Service struct {
 	cache  ports.Cache
 	outbox ports.Outbox
 	ids    ports.IDGenerator
+	lookup ports.StudentLookup
 	cfg    Config
 }
 
 // NewService builds the service.
 func NewService(cfg Config, d Deps) *Service {
-	return &Service{repo: d.Repo, audit: d.Audit, tx: d.Tx, clock: d.Clock, cache: d.Cache, outbox: d.Outbox, ids: d.IDs, cfg: cfg}
+	return &Service{repo: d.Repo, audit: d.Audit, tx: d.Tx, clock: d.Clock, cache: d.Cache, outbox: d.Outbox, ids: d.IDs,
+		lookup: d.Lookup, cfg: cfg}
 }
 
 // cacheKey carries a version: entries are JSON of student.Student, so a

@@ -1,0 +1,24 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/campus/campus/domain/page"
+	"github.com/campus/campus/domain/risk"
+)
+
+// RiskRepository stores risk records. A missing row is fault.NotFound; a
+// student_id that names no student is fault.Invalid.
+type RiskRepository interface {
+	// Create inserts r and sets its ID.
+	Create(ctx context.Context, r *risk.Risk) error
+	Get(ctx context.Context, id int64) (risk.Risk, error)
+	// List returns one page of the records matching f, ordered by id.
+	List(ctx context.Context, f risk.Filter, p page.Request) (page.Result[risk.Risk], error)
+	// OpenForStudent lists every open record of the student, ordered by
+	// id: all of them, because the student's score is derived from all.
+	OpenForStudent(ctx context.Context, studentID int64) ([]risk.Risk, error)
+	// Update loads the record, applies fn and saves the result in one
+	// transaction; fn's error aborts the update and is returned as is.
+	Update(ctx context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error)
+}
