@@ -47,7 +47,7 @@ var appSet = wire.NewSet(
 	wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"),
 	auth.NewService, user.NewService, student.NewService, appaudit.NewService, seed.NewService,
 	// One line per campus module.
-	attendance.NewService, wire.Struct(new(attendance.Deps), "*"),
+	attendanceConfig, attendance.NewService, wire.Struct(new(attendance.Deps), "*"),
 	complaint.NewService, wire.Struct(new(complaint.Deps), "*"),
 	schedule.NewService, wire.Struct(new(schedule.Deps), "*"),
 	club.NewService, wire.Struct(new(club.Deps), "*"),

@@ -84,6 +84,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	userService := user.NewService(userRepository, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
 	config5 := studentConfig(cfg)
 	outbox := store.NewOutbox(db)
+	studentLookup := store.NewStudentLookup(db)
 	studentDeps := student.Deps{
 		Repo:   studentRepository,
 		Audit:  auditLog,
@@ -92,18 +93,73 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Cache:  cacheCache,
 		Outbox: outbox,
 		IDs:    iDs,
+		Lookup: studentLookup,
 	}
 	studentService := student.NewService(config5, studentDeps)
 	auditService := audit.NewService(auditLog, clock)
-	attendanceDeps := attendance.Deps{}
-	attendanceService := attendance.NewService(attendanceDeps)
-	complaintDeps := complaint.Deps{}
+	config6 := attendanceConfig(cfg)
+	attendanceRepository := store.NewAttendanceRepository(db)
+	checkInRepository := store.NewCheckInRepository(db)
+	roster := store.NewRoster(db)
+	attendanceDeps := attendance.Deps{
+		Repo:     attendanceRepository,
+		CheckIns: checkInRepository,
+		Roster:   roster,
+		Students: studentRepository,
+		Audit:    auditLog,
+		Tx:       txRunner,
+		Clock:    clock,
+		Outbox:   outbox,
+		IDs:      iDs,
+	}
+	attendanceService := attendance.NewService(config6, attendanceDeps)
+	complaintRepository := store.NewComplaintRepository(db)
+	complaintDeps := complaint.Deps{
+		Repo:     complaintRepository,
+		Students: studentRepository,
+		Users:    userRepository,
+		Audit:    auditLog,
+		Tx:       txRunner,
+		Clock:    clock,
+		Outbox:   outbox,
+		IDs:      iDs,
+	}
 	complaintService := complaint.NewService(complaintDeps)
-	scheduleDeps := schedule.Deps{}
+	scheduleRepository := store.NewScheduleRepository(db)
+	scheduleDeps := schedule.Deps{
+		Repo:   scheduleRepository,
+		Audit:  auditLog,
+		Tx:     txRunner,
+		Clock:  clock,
+		Outbox: outbox,
+		IDs:    iDs,
+	}
 	scheduleService := schedule.NewService(scheduleDeps)
-	clubDeps := club.Deps{}
+	clubRepository := store.NewClubRepository(db)
+	clubMemberRepository := store.NewClubMemberRepository(db)
+	clubActivityRepository := store.NewClubActivityRepository(db)
+	clubDeps := club.Deps{
+		Clubs:      clubRepository,
+		Members:    clubMemberRepository,
+		Activities: clubActivityRepository,
+		Students:   studentRepository,
+		Audit:      auditLog,
+		Tx:         txRunner,
+		Clock:      clock,
+		Outbox:     outbox,
+		IDs:        iDs,
+	}
 	clubService := club.NewService(clubDeps)
-	riskDeps := risk.Deps{}
+	riskRepository := store.NewRiskRepository(db)
+	riskDeps := risk.Deps{
+		Risks:    riskRepository,
+		Students: studentRepository,
+		Audit:    auditLog,
+		Tx:       txRunner,
+		Clock:    clock,
+		Outbox:   outbox,
+		IDs:      iDs,
+	}
 	riskService := risk.NewService(riskDeps)
 	storage, cleanup3, err := limiterStorage(cfg)
 	if err != nil {
@@ -156,5 +212,5 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 
 // appSet is what every process kind shares: config mapping and use cases.
 var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), wire.Struct(new(API), "*"),
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendanceConfig, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), wire.Struct(new(API), "*"),
 )

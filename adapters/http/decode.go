@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,10 @@ func decode(c *fiber.Ctx, dst any) error {
 	}
 	if ct != fiber.MIMEApplicationJSON && !strings.HasSuffix(ct, "+json") {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Content-Type must be application/json")
+	}
+	// PostgreSQL cannot store NUL in text; refuse it here for every route.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return fault.New(fault.Invalid, "Text must not contain NUL characters (\\u0000)")
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError

@@ -89,6 +89,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 }
 
 func fiberDetail(e *fiber.Error) string {
+	if e.Message != http.StatusText(e.Code) {
+		return e.Message // a handler's own words
+	}
 	switch e.Code {
 	case fiber.StatusNotFound:
 		return "No such route"

@@ -88,7 +88,7 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 		}
 		for _, name := range fiberParam.FindAllStringSubmatch(r.Path, -1) {
 			typ := "integer"
-			if name[1] == "id" && strings.Contains(r.Path, "/sessions/") {
+			if name[1] == "id" && strings.Contains(r.Path, "/auth/sessions/") {
 				typ = "string"
 			}
 			op.AddParameter(openapi3.NewPathParameter(name[1]).WithSchema(&openapi3.Schema{Type: &openapi3.Types{typ}}))
@@ -104,6 +104,18 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 			}
 			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(r.Method != "POST" || !strings.HasSuffix(r.Path, "/logout")).
 				WithContent(openapi3.NewContentWithJSONSchemaRef(ref))}
+		}
+		if len(r.RawBody) > 0 {
+			content := openapi3.Content{}
+			for _, mt := range r.RawBody {
+				schema := &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}
+				if mt == "multipart/form-data" {
+					schema = &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
+						"file": &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "binary"}}}}
+				}
+				content[mt] = openapi3.NewMediaType().WithSchema(schema)
+			}
+			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(content)}
 		}
 		ok := openapi3.NewResponse().WithDescription(http.StatusText(r.Status))
 		switch {
@@ -132,7 +144,7 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 
 func errorCodes(r Route) []int {
 	codes := map[int]bool{500: true}
-	if r.Request != nil {
+	if r.Request != nil || len(r.RawBody) > 0 {
 		codes[400], codes[413], codes[415], codes[422] = true, true, true, true
 	}
 	if r.Guard.NeedsToken() || r.Guard.Kind == guardOptional {

@@ -9,12 +9,14 @@ import (
 // Route is one entry of the route table: what the OpenAPI document, the
 // guard middleware and the RBAC tests are all generated from.
 type Route struct {
-	Method   string
-	Path     string // Fiber syntax, e.g. /api/v1/students/:id
-	Summary  string
-	Tag      string
-	Guard    Guard
-	Request  any // request body DTO, nil when none
+	Method  string
+	Path    string // Fiber syntax, e.g. /api/v1/students/:id
+	Summary string
+	Tag     string
+	Guard   Guard
+	Request any // request body DTO, nil when none
+	// RawBody lists the media types of a non-JSON body (e.g. text/csv).
+	RawBody  []string
 	Response any // success body, nil when none
 	Status   int // success status
 	Query    []Param

@@ -68,6 +68,8 @@ func translatePostgres(err error, pgErr *pgconn.PgError, thing string) error {
 		return fault.Wrap(fault.Invalid, referenceMessage(pgConstraintColumn(pgErr)), err)
 	case pgErr.Code == "23514", pgErr.Code == "23502", pgErr.Code == "22001": // check, not null, too long
 		return fault.Wrap(fault.Invalid, "Value rejected by the database", err)
+	case pgErr.Code == "22021", pgErr.Code == "22P05": // NUL or a character the encoding cannot hold
+		return fault.Wrap(fault.Invalid, "Text contains a character that cannot be stored (such as NUL)", err)
 	case pgErr.Code == "40001", pgErr.Code == "40P01", pgErr.Code == "55P03": // serialization, deadlock, lock timeout
 		return fault.Wrap(fault.Unavailable, "Database busy, try again", err)
 	case strings.HasPrefix(pgErr.Code, "08"), // connection exception

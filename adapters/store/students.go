@@ -13,10 +13,16 @@ import (
 )
 
 // studentReferences lists every table whose student_id column must not be
-// left pointing at a deleted student. Tables added later (attendance,
-// complaints, ...) go here and Referenced picks them up.
+// left pointing at a deleted student; Referenced checks each, so a student
+// with any of these rows is archived instead of deleted.
 var studentReferences = []string{
 	"users",
+	"attendance_records",
+	"attendance_checkins",
+	"complaints",
+	"risks",
+	"club_members",
+	"club_attendance",
 }
 
 type studentRow struct {

@@ -15,6 +15,8 @@ const (
 	ScheduleChanged       = "schedule.changed"
 	StudentCreated        = "student.created"
 	ClubMembershipChanged = "club.membership_changed"
+	RiskCreated           = "risk.created"
+	RiskChanged           = "risk.changed"
 )
 
 // Event is one fact, with a payload complete enough that a consumer can act

@@ -11,10 +11,12 @@ import (
 func FuzzJSONBodies(f *testing.F) {
 	for _, seed := range []string{`{}`, `{"username":"admin","password":"admin123"}`, `{"semester":"x"}`, `[]`, `null`,
 		`{"name":1e400}`, `{"email":{"a":1}}`, "\xff\xfe", `{"refresh_token":"a.b.c"}`, `{"student_id":null}`,
-		`{"name":"A","roll_no":"Z-1","department":"D","semester":1}`, `{"role":"ADMIN","is_active":"yes"}`} {
+		`{"name":"A","roll_no":"Z-1","department":"D","semester":1}`, `{"role":"ADMIN","is_active":"yes"}`,
+		`{"name":"A\u0000B","roll_no":"Z-2","department":"D","semester":1}`, `{"full_name":"\ud800"}`} {
 		f.Add(seed)
 	}
-	h := newHarness(f, testenv.SQLiteURL(f), map[string]string{"LOGIN_MAX_FAILURES": "1000000"})
+	// PostgreSQL is the stricter store (it refuses NUL and bad UTF-8 in text).
+	h := newHarness(f, testenv.PostgresURL(f), map[string]string{"LOGIN_MAX_FAILURES": "1000000"})
 	admin := h.token("admin", "admin123")
 	routes := []struct{ method, path, token string }{
 		{"POST", "/api/v1/auth/login", ""},

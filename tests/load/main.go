@@ -148,6 +148,12 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 		}
 	}
 	base := targets[0].median()
+
+	fmt.Println("\nbulk attendance: 10 000 records per call vs COPY of the same rows")
+	bulk, err := benchBulk(ctx, dbURL, apiBase, token, 10000, rounds)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Load results\n\nMachine: %d cores (%s/%s), %s. wrk -t%d -c%d, %d rounds of %s after %s warm-up; medians.\n\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.RFC3339), threads, conns, rounds, duration, warmup)
@@ -156,6 +162,14 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 	for _, t := range targets[1:] {
 		m := t.median()
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %s |\n", t.name, m.rps, m.p99, m.rps/base.rps, t.goal)
+	}
+	fmt.Fprintf(&b, "\n| bulk scenario (10 000 rows) | rows/s | time | ratio to COPY | goal |\n|---|---|---|---|---|\n")
+	for i, r := range bulk {
+		ratio, goal := 1.0, "—"
+		if i > 0 {
+			ratio, goal = r.rps/bulk[0].rps, "≥ 0.25"
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %s |\n", r.name, r.rps, r.took.Round(time.Millisecond), ratio, goal)
 	}
 	fmt.Println()
 	fmt.Print(b.String())
