@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/wire"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/attendance"
 	"github.com/campus/campus/domain/page"
@@ -30,11 +31,10 @@ var (
 	_ ports.Roster               = (*Roster)(nil)
 )
 
-// upsertChunk is how many rows one upsert statement carries. With nine
-// columns a row, 1000 rows stay far below PostgreSQL's 65 535 bind
-// parameters (should the driver ever bind instead of inline) and keep each
-// statement a few hundred kilobytes.
-const upsertChunk = 1000
+// upsertChunk is how many rows one SQLite upsert statement carries.
+// PostgreSQL takes the whole batch in one statement over arrays (see
+// upsertArrays), which it parses far faster than a long VALUES list.
+const upsertChunk = 2500
 
 // sqlDate is a calendar day as both databases hold it: PostgreSQL's date
 // (read back as a time at midnight) and SQLite's YYYY-MM-DD text.
@@ -243,6 +243,11 @@ func (a *AttendanceRepository) Upsert(ctx context.Context, b attendance.Batch, m
 	out := make([]attendance.Upserted, 0, len(b.Entries))
 	at = stamp(at)
 	err := a.db.inTx(ctx, func(ctx context.Context) error {
+		if a.db.postgres() {
+			res, err := a.upsertArrays(ctx, b, markedBy, at)
+			out = append(out, res...)
+			return err
+		}
 		for start := 0; start < len(b.Entries); start += upsertChunk {
 			chunk := b.Entries[start:min(start+upsertChunk, len(b.Entries))]
 			res, err := a.upsertChunk(ctx, b, chunk, markedBy, at)
@@ -255,6 +260,65 @@ func (a *AttendanceRepository) Upsert(ctx context.Context, b attendance.Batch, m
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// upsertArrays is PostgreSQL's path: one locked read of the rows that
+// exist and one INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE
+// for the whole batch. Arrays travel as single values, so the statement's
+// size and parse time do not grow with a VALUES list, and it stays within
+// the bind-parameter limit whatever the batch size.
+func (a *AttendanceRepository) upsertArrays(ctx context.Context, b attendance.Batch, markedBy *int64, at time.Time) ([]attendance.Upserted, error) {
+	conn := a.db.conn(ctx)
+	n := len(b.Entries)
+	ids, statuses, remarks := make([]int64, n), make([]string, n), make([]string, n)
+	for i, e := range b.Entries {
+		ids[i], statuses[i], remarks[i] = e.StudentID, string(e.Status), e.Remarks
+	}
+	day := toSQLDate(b.Date)
+	var existing []attendanceRow
+	if err := conn.NewSelect().Model(&existing).
+		Where("ar.date = ? AND ar.session = ? AND ar.student_id = ANY(?::bigint[])", day, b.Session, pgdialect.Array(ids)).
+		For("UPDATE").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("read attendance before upsert: %w", translate(err, thingAttendance))
+	}
+	before := make(map[int64]attendance.Record, len(existing))
+	for _, row := range existing {
+		before[row.StudentID] = row.domain()
+	}
+	var res []upserted
+	err := conn.NewRaw(`INSERT INTO attendance_records AS ar
+		(student_id, date, session, status, remarks, marked_by, created_at, updated_at)
+		SELECT u.student_id, ?, ?, u.status, u.remarks, ?, ?, ?
+		FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(student_id, status, remarks)
+		ON CONFLICT (student_id, date, session) DO UPDATE SET
+			status = EXCLUDED.status, remarks = EXCLUDED.remarks,
+			marked_by = EXCLUDED.marked_by, updated_at = EXCLUDED.updated_at
+		RETURNING id, student_id, (xmax = 0) AS inserted`,
+		day, b.Session, markedBy, at, at, pgdialect.Array(ids), pgdialect.Array(statuses), pgdialect.Array(remarks)).
+		Scan(ctx, &res)
+	if err != nil {
+		return nil, fmt.Errorf("upsert attendance: %w", translate(err, thingAttendance))
+	}
+	byStudent := make(map[int64]upserted, len(res))
+	for _, r := range res {
+		byStudent[r.StudentID] = r
+	}
+	out := make([]attendance.Upserted, n)
+	for i, e := range b.Entries {
+		r, ok := byStudent[e.StudentID]
+		if !ok {
+			return nil, fmt.Errorf("upsert attendance: no row returned for student %d", e.StudentID)
+		}
+		row := attendanceRow{ID: r.ID, StudentID: e.StudentID, Date: day, Session: b.Session, Status: string(e.Status),
+			Remarks: e.Remarks, MarkedBy: markedBy, CreatedAt: at, UpdatedAt: at}
+		u := attendance.Upserted{Record: row.domain(), Created: r.Inserted}
+		if prev, existed := before[e.StudentID]; existed && !r.Inserted {
+			u.Previous = &prev
+			u.Record.CreatedAt = prev.CreatedAt
+		}
+		out[i] = u
 	}
 	return out, nil
 }

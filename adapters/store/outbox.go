@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/event"
 )
@@ -47,7 +48,30 @@ func (o *Outbox) Append(ctx context.Context, events ...event.Event) error {
 		rows[i] = outboxRow{ID: e.ID, Type: e.Type, Aggregate: e.Aggregate, AggregateID: e.AggregateID,
 			Payload: payload, OccurredAt: stamp(e.OccurredAt)}
 	}
+	if o.db.postgres() && len(rows) > 1 {
+		return o.appendArrays(ctx, rows)
+	}
 	if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("append events: %w", translate(err, "Event"))
+	}
+	return nil
+}
+
+// appendArrays inserts many events on PostgreSQL in one statement over
+// arrays, which it parses far faster than a long VALUES list (a bulk
+// attendance mark appends thousands).
+func (o *Outbox) appendArrays(ctx context.Context, rows []outboxRow) error {
+	n := len(rows)
+	ids, types, aggs, aggIDs, payloads := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	for i, r := range rows {
+		ids[i], types[i], aggs[i], aggIDs[i], payloads[i], at[i] = r.ID, r.Type, r.Aggregate, r.AggregateID, r.Payload, r.OccurredAt
+	}
+	_, err := o.db.conn(ctx).NewRaw(`INSERT INTO outbox_events (id, type, aggregate, aggregate_id, payload, occurred_at)
+		SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::json[], ?::timestamptz[])`,
+		pgdialect.Array(ids), pgdialect.Array(types), pgdialect.Array(aggs), pgdialect.Array(aggIDs),
+		pgdialect.Array(payloads), pgdialect.Array(at)).Exec(ctx)
+	if err != nil {
 		return fmt.Errorf("append events: %w", translate(err, "Event"))
 	}
 	return nil

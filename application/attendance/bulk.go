@@ -55,7 +55,11 @@ func (s *Service) Bulk(ctx context.Context, a identity.Actor, f attendance.Batch
 			return err
 		}
 		events := make([]event.Event, 0, len(ups))
-		var before, after []map[string]any
+		// The audit entry stays compact whatever the batch size: one
+		// [student_id, status] pair per created record and one
+		// [student_id, previous, new] triple per changed one. The full
+		// records travel in the attendance.marked events.
+		created, changed := [][]any{}, [][]any{}
 		for _, u := range ups {
 			if u.Created {
 				res.Created++
@@ -67,17 +71,17 @@ func (s *Service) Bulk(ctx context.Context, a identity.Actor, f attendance.Batch
 			}
 			events = append(events, s.marked(now, u))
 			if u.Previous != nil {
-				before = append(before, Snapshot(*u.Previous))
+				changed = append(changed, []any{u.Record.StudentID, string(u.Previous.Status), string(u.Record.Status)})
+			} else {
+				created = append(created, []any{u.Record.StudentID, string(u.Record.Status)})
 			}
-			after = append(after, Snapshot(u.Record))
 		}
 		if err := s.appendChunked(ctx, events); err != nil {
 			return err
 		}
-		entry := audit.By(a, now, actionBulkMark, resource, b.Date.String()+"/"+b.Session).Change(
-			map[string]any{"records": orEmpty(before)},
+		entry := audit.By(a, now, actionBulkMark, resource, b.Date.String()+"/"+b.Session).Change(nil,
 			map[string]any{"date": b.Date.String(), "session": b.Session, "created": res.Created, "updated": res.Updated,
-				"records": orEmpty(after)})
+				"created_records": created, "changed_records": changed})
 		return s.d.Audit.Record(ctx, entry)
 	})
 	if err != nil {
@@ -95,13 +99,6 @@ func (s *Service) appendChunked(ctx context.Context, events []event.Event) error
 		}
 	}
 	return nil
-}
-
-func orEmpty(ms []map[string]any) []map[string]any {
-	if ms == nil {
-		return []map[string]any{}
-	}
-	return ms
 }
 
 // upsertOne marks one record through the upsert path (used by check-in,

@@ -454,7 +454,11 @@ func TestBulk(t *testing.T) {
 		assert.NotContains(t, f.events[0].Payload, "previous_status")
 		require.Len(t, f.entries, 1)
 		assert.Equal(t, 2000, f.entries[0].After["created"])
-		assert.Len(t, f.entries[0].Before["records"], 400)
+		assert.Nil(t, f.entries[0].Before)
+		assert.Len(t, f.entries[0].After["created_records"], 2000, "one [student_id, status] per created record")
+		changed := f.entries[0].After["changed_records"].([][]any)
+		assert.Len(t, changed, 400, "one [student_id, previous, new] per changed record; unchanged ones are left out")
+		assert.Len(t, changed[0], 3)
 		assert.Equal(t, []string{"commit"}, f.txs)
 	})
 	t.Run("invalid batch touches nothing", func(t *testing.T) {

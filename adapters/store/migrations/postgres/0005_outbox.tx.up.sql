@@ -6,7 +6,7 @@ CREATE TABLE outbox_events (
     type         text        NOT NULL,
     aggregate    text        NOT NULL,
     aggregate_id text        NOT NULL,
-    payload      jsonb       NOT NULL,
+    payload      json        NOT NULL, -- opaque to the database: json only validates, jsonb would re-encode
     occurred_at  timestamptz NOT NULL,
     relayed_at   timestamptz
 );
