@@ -95,3 +95,27 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]event.Event, error) 
 	}
 	return out, nil
 }
+
+// MarkRelayed stamps relayed_at on the events that do not have it yet.
+func (o *Outbox) MarkRelayed(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := o.db.conn(ctx).NewUpdate().Model((*outboxRow)(nil)).Set("relayed_at = ?", stamp(at)).
+		Where("id IN (?)", bun.List(ids)).Where("relayed_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark events relayed: %w", translate(err, "Event"))
+	}
+	return nil
+}
+
+// PruneRelayed deletes events relayed before the given time.
+func (o *Outbox) PruneRelayed(ctx context.Context, before time.Time) (int, error) {
+	res, err := o.db.conn(ctx).NewDelete().Model((*outboxRow)(nil)).
+		Where("relayed_at IS NOT NULL AND relayed_at < ?", stamp(before)).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune relayed events: %w", translate(err, "Event"))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

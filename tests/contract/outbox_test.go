@@ -50,6 +50,21 @@ func TestOutbox(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, limited, 1)
 			assert.Equal(t, "ev-1", limited[0].ID)
+
+			// Relayed events leave the pending list; marking twice keeps the
+			// first time; pruning removes only events relayed before the cut.
+			require.NoError(t, ob.MarkRelayed(ctx, []string{"ev-1"}, at.Add(time.Hour)))
+			require.NoError(t, ob.MarkRelayed(ctx, []string{"ev-1", "ev-2"}, at.Add(3*time.Hour)))
+			pending, err = ob.Pending(ctx, 10)
+			require.NoError(t, err)
+			assert.Empty(t, pending)
+			n, err := ob.PruneRelayed(ctx, at.Add(2*time.Hour))
+			require.NoError(t, err)
+			assert.Equal(t, 1, n, "only ev-1 was relayed before the cut")
+			n, err = ob.PruneRelayed(ctx, at.Add(4*time.Hour))
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			require.NoError(t, ob.MarkRelayed(ctx, nil, at))
 		})
 	}
 }
