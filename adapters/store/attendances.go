@@ -166,45 +166,16 @@ func (a *AttendanceRepository) List(ctx context.Context, f attendance.Filter, p 
 // Update loads the record under a write lock, applies fn and saves it, in
 // one transaction (the caller's, if ctx carries one).
 func (a *AttendanceRepository) Update(ctx context.Context, id int64, fn func(*attendance.Record) error) (attendance.Record, error) {
-	var out attendance.Record
-	err := a.db.inTx(ctx, func(ctx context.Context) error {
-		var row attendanceRow
-		q := a.db.conn(ctx).NewSelect().Model(&row).Where("ar.id = ?", id)
-		if a.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load attendance %d: %w", id, translate(err, thingAttendance))
-		}
-		r := row.domain()
-		if err := fn(&r); err != nil {
-			return err
-		}
-		r.ID = id
-		r.CreatedAt, r.UpdatedAt = utc(r.CreatedAt), stampOr(r.UpdatedAt, stamp(time.Time{}))
-		row = toAttendanceRow(r)
-		if _, err := a.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save attendance %d: %w", id, translate(err, thingAttendance))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return attendance.Record{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, a.db, id, mapping[attendanceRow, attendance.Record]{thing: thingAttendance, alias: "ar", toDomain: plain(attendanceRow.domain), toRow: plain(toAttendanceRow),
+		prepare: func(d *attendance.Record, id int64, _ attendanceRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{}))
+		}}, fn)
 }
 
 // Delete removes the record; a missing row is fault.NotFound.
 func (a *AttendanceRepository) Delete(ctx context.Context, id int64) error {
-	res, err := a.db.conn(ctx).NewDelete().Model((*attendanceRow)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete attendance %d: %w", id, translate(err, thingAttendance))
-	}
-	if err := expectRow(res, thingAttendance); err != nil {
-		return fmt.Errorf("delete attendance %d: %w", id, err)
-	}
-	return nil
+	return deleteByID[attendanceRow](ctx, a.db, id, thingAttendance)
 }
 
 // Count returns the number of records per status matching f.

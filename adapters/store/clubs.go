@@ -124,46 +124,17 @@ func (r *ClubRepository) List(ctx context.Context, f club.Filter, p page.Request
 // fn and saves it, all in one transaction (the caller's, if ctx carries
 // one). fn's error aborts and is returned as is.
 func (r *ClubRepository) Update(ctx context.Context, id int64, fn func(*club.Club) error) (club.Club, error) {
-	var out club.Club
-	err := r.db.inTx(ctx, func(ctx context.Context) error {
-		var row clubRow
-		q := r.db.conn(ctx).NewSelect().Model(&row).Where("c.id = ?", id)
-		if r.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load club %d: %w", id, translate(err, thingClub))
-		}
-		c := row.domain()
-		if err := fn(&c); err != nil {
-			return err
-		}
-		c.ID = id
-		c.CreatedAt, c.UpdatedAt = utc(c.CreatedAt), stampOr(c.UpdatedAt, stamp(time.Time{}))
-		row = toClubRow(c)
-		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save club %d: %w", id, translate(err, thingClub))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return club.Club{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, r.db, id, mapping[clubRow, club.Club]{thing: thingClub, alias: "c", toDomain: plain(clubRow.domain), toRow: plain(toClubRow),
+		prepare: func(d *club.Club, id int64, _ clubRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{}))
+		}}, fn)
 }
 
 // Delete removes the club (its memberships and activities go with it, by
 // the foreign keys; the use case deletes only clubs that have none).
 func (r *ClubRepository) Delete(ctx context.Context, id int64) error {
-	res, err := r.db.conn(ctx).NewDelete().Model((*clubRow)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete club %d: %w", id, translate(err, thingClub))
-	}
-	if err := expectRow(res, thingClub); err != nil {
-		return fmt.Errorf("delete club %d: %w", id, err)
-	}
-	return nil
+	return deleteByID[clubRow](ctx, r.db, id, thingClub)
 }
 
 // Referenced reports whether any membership or activity belongs to the club.

@@ -183,33 +183,11 @@ func (r *ComplaintRepository) List(ctx context.Context, f complaint.Filter, p pa
 // all in one transaction (the caller's, if ctx carries one). fn's error
 // aborts and is returned as is.
 func (r *ComplaintRepository) Update(ctx context.Context, id int64, fn func(*complaint.Complaint) error) (complaint.Complaint, error) {
-	var out complaint.Complaint
-	err := r.db.inTx(ctx, func(ctx context.Context) error {
-		var row complaintRow
-		q := r.db.conn(ctx).NewSelect().Model(&row).Where("c.id = ?", id)
-		if r.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load complaint %d: %w", id, translate(err, thingComplaint))
-		}
-		c := row.domain()
-		if err := fn(&c); err != nil {
-			return err
-		}
-		c.ID = id
-		c.CreatedAt, c.UpdatedAt = utc(row.CreatedAt), stampOr(c.UpdatedAt, stamp(time.Time{}))
-		row = toComplaintRow(c)
-		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save complaint %d: %w", id, translate(err, thingComplaint))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return complaint.Complaint{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, r.db, id, mapping[complaintRow, complaint.Complaint]{thing: thingComplaint, alias: "c", toDomain: plain(complaintRow.domain), toRow: plain(toComplaintRow),
+		prepare: func(d *complaint.Complaint, id int64, stored complaintRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt = utc(stored.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{}))
+		}}, fn)
 }
 
 // AppendHistory records h and sets its ID.

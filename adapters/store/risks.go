@@ -179,36 +179,9 @@ func (repo *RiskRepository) OpenForStudent(ctx context.Context, studentID int64)
 // in one transaction (the caller's, if ctx carries one). fn's error aborts
 // and is returned as is.
 func (repo *RiskRepository) Update(ctx context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error) {
-	var out risk.Risk
-	err := repo.db.inTx(ctx, func(ctx context.Context) error {
-		var row riskRow
-		q := repo.db.conn(ctx).NewSelect().Model(&row).Where("r.id = ?", id)
-		if repo.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load risk %d: %w", id, translate(err, thingRisk))
-		}
-		r, err := row.domain()
-		if err != nil {
-			return err
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-		r.ID = id
-		r.CreatedAt, r.UpdatedAt, r.ResolvedAt = utc(r.CreatedAt), stampOr(r.UpdatedAt, stamp(time.Time{})), stampPtr(r.ResolvedAt)
-		if row, err = toRiskRow(r); err != nil {
-			return err
-		}
-		if _, err := repo.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save risk %d: %w", id, translate(err, thingRisk))
-		}
-		out, err = row.domain()
-		return err
-	})
-	if err != nil {
-		return risk.Risk{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, repo.db, id, mapping[riskRow, risk.Risk]{thing: thingRisk, alias: "r", toDomain: riskRow.domain, toRow: toRiskRow,
+		prepare: func(d *risk.Risk, id int64, _ riskRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt, d.ResolvedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{})), stampPtr(d.ResolvedAt)
+		}}, fn)
 }

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/campus/campus/domain/page"
 )
@@ -88,4 +91,74 @@ func expectRow(res sql.Result, thing string) error {
 		return translate(sql.ErrNoRows, thing)
 	}
 	return nil
+}
+
+// mapping converts between a row model R and its domain value D, for the
+// helpers every repository shares.
+type mapping[R, D any] struct {
+	thing    string // names the row kind in errors ("Student")
+	alias    string // the model's table alias ("s")
+	toDomain func(R) (D, error)
+	toRow    func(D) (R, error)
+	// prepare runs after the caller's change and before saving: it pins
+	// the id and brings times to what the database keeps.
+	prepare func(d *D, id int64, stored R)
+}
+
+// lockedUpdate is the read-modify-write every repository's Update is: load
+// row id under a write lock (FOR UPDATE on PostgreSQL; SQLite's immediate
+// transactions already hold the database's write lock), apply fn, save,
+// in ctx's transaction or a new one. fn's error aborts and is returned
+// unchanged, so use cases see their own errors.
+func lockedUpdate[R, D any](ctx context.Context, db *DB, id int64, m mapping[R, D], fn func(*D) error) (D, error) {
+	var out D
+	err := db.inTx(ctx, func(ctx context.Context) error {
+		var row R
+		q := db.conn(ctx).NewSelect().Model(&row).Where("?.id = ?", bun.Ident(m.alias), id)
+		if db.postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load %s %d: %w", strings.ToLower(m.thing), id, translate(err, m.thing))
+		}
+		d, err := m.toDomain(row)
+		if err != nil {
+			return err
+		}
+		if err := fn(&d); err != nil {
+			return err
+		}
+		m.prepare(&d, id, row)
+		saved, err := m.toRow(d)
+		if err != nil {
+			return err
+		}
+		if _, err := db.conn(ctx).NewUpdate().Model(&saved).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("save %s %d: %w", strings.ToLower(m.thing), id, translate(err, m.thing))
+		}
+		out, err = m.toDomain(saved)
+		return err
+	})
+	if err != nil {
+		var zero D
+		return zero, err
+	}
+	return out, nil
+}
+
+// deleteByID deletes row id of model R; a missing row is fault.NotFound.
+func deleteByID[R any](ctx context.Context, db *DB, id int64, thing string) error {
+	res, err := db.conn(ctx).NewDelete().Model((*R)(nil)).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete %s %d: %w", strings.ToLower(thing), id, translate(err, thing))
+	}
+	if err := expectRow(res, thing); err != nil {
+		return fmt.Errorf("delete %s %d: %w", strings.ToLower(thing), id, err)
+	}
+	return nil
+}
+
+// plain lifts a conversion that cannot fail into mapping's signature.
+func plain[A, B any](f func(A) B) func(A) (B, error) {
+	return func(a A) (B, error) { return f(a), nil }
 }

@@ -144,45 +144,16 @@ func scheduleEntries(rows []scheduleRow) []schedule.Entry {
 // in one transaction (the caller's, if ctx carries one). fn's error aborts
 // and is returned as is.
 func (r *ScheduleRepository) Update(ctx context.Context, id int64, fn func(*schedule.Entry) error) (schedule.Entry, error) {
-	var out schedule.Entry
-	err := r.db.inTx(ctx, func(ctx context.Context) error {
-		var row scheduleRow
-		q := r.db.conn(ctx).NewSelect().Model(&row).Where("sc.id = ?", id)
-		if r.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load schedule entry %d: %w", id, translate(err, thingSchedule))
-		}
-		e := row.domain()
-		if err := fn(&e); err != nil {
-			return err
-		}
-		e.ID = id
-		e.CreatedAt, e.UpdatedAt = utc(row.CreatedAt), stampOr(e.UpdatedAt, stamp(time.Time{}))
-		row = toScheduleRow(e)
-		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save schedule entry %d: %w", id, translate(err, thingSchedule))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return schedule.Entry{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, r.db, id, mapping[scheduleRow, schedule.Entry]{thing: thingSchedule, alias: "sc", toDomain: plain(scheduleRow.domain), toRow: plain(toScheduleRow),
+		prepare: func(d *schedule.Entry, id int64, stored scheduleRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt = utc(stored.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{}))
+		}}, fn)
 }
 
 // Delete removes the entry; a missing row is fault.NotFound.
 func (r *ScheduleRepository) Delete(ctx context.Context, id int64) error {
-	res, err := r.db.conn(ctx).NewDelete().Model((*scheduleRow)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete schedule entry %d: %w", id, translate(err, thingSchedule))
-	}
-	if err := expectRow(res, thingSchedule); err != nil {
-		return fmt.Errorf("delete schedule entry %d: %w", id, err)
-	}
-	return nil
+	return deleteByID[scheduleRow](ctx, r.db, id, thingSchedule)
 }
 
 // Overlapping returns the active entries other than e overlapping e's

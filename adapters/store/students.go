@@ -137,46 +137,17 @@ func (r *StudentRepository) List(ctx context.Context, f student.Filter, p page.R
 // in one transaction (the caller's, if ctx carries one). fn's error aborts
 // and is returned as is.
 func (r *StudentRepository) Update(ctx context.Context, id int64, fn func(*student.Student) error) (student.Student, error) {
-	var out student.Student
-	err := r.db.inTx(ctx, func(ctx context.Context) error {
-		var row studentRow
-		q := r.db.conn(ctx).NewSelect().Model(&row).Where("s.id = ?", id)
-		if r.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load student %d: %w", id, translate(err, thingStudent))
-		}
-		s := row.domain()
-		if err := fn(&s); err != nil {
-			return err
-		}
-		s.ID = id
-		s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), stampOr(s.UpdatedAt, stamp(time.Time{}))
-		row = toStudentRow(s)
-		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save student %d: %w", id, translate(err, thingStudent))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return student.Student{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, r.db, id, mapping[studentRow, student.Student]{thing: thingStudent, alias: "s", toDomain: plain(studentRow.domain), toRow: plain(toStudentRow),
+		prepare: func(d *student.Student, id int64, _ studentRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{}))
+		}}, fn)
 }
 
 // Delete removes the student; a missing row is fault.NotFound. Accounts
 // linked to it are unlinked by the foreign key (ON DELETE SET NULL).
 func (r *StudentRepository) Delete(ctx context.Context, id int64) error {
-	res, err := r.db.conn(ctx).NewDelete().Model((*studentRow)(nil)).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete student %d: %w", id, translate(err, thingStudent))
-	}
-	if err := expectRow(res, thingStudent); err != nil {
-		return fmt.Errorf("delete student %d: %w", id, err)
-	}
-	return nil
+	return deleteByID[studentRow](ctx, r.db, id, thingStudent)
 }
 
 // Referenced reports whether any row in studentReferences points at the

@@ -115,31 +115,9 @@ func (r *UserRepository) List(ctx context.Context, f identity.UserFilter, p page
 // one transaction (the caller's, if ctx carries one). fn's error aborts and
 // is returned as is.
 func (r *UserRepository) Update(ctx context.Context, id int64, fn func(*identity.User) error) (identity.User, error) {
-	var out identity.User
-	err := r.db.inTx(ctx, func(ctx context.Context) error {
-		var row userRow
-		q := r.db.conn(ctx).NewSelect().Model(&row).Where("u.id = ?", id)
-		if r.db.postgres() {
-			q = q.For("UPDATE")
-		}
-		if err := q.Scan(ctx); err != nil {
-			return fmt.Errorf("load user %d: %w", id, translate(err, thingUser))
-		}
-		u := row.domain()
-		if err := fn(&u); err != nil {
-			return err
-		}
-		u.ID = id
-		u.CreatedAt, u.UpdatedAt, u.LastLogin = utc(u.CreatedAt), stampOr(u.UpdatedAt, stamp(time.Time{})), stampPtr(u.LastLogin)
-		row = toUserRow(u)
-		if _, err := r.db.conn(ctx).NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("save user %d: %w", id, translate(err, thingUser))
-		}
-		out = row.domain()
-		return nil
-	})
-	if err != nil {
-		return identity.User{}, err
-	}
-	return out, nil
+	return lockedUpdate(ctx, r.db, id, mapping[userRow, identity.User]{thing: thingUser, alias: "u", toDomain: plain(userRow.domain), toRow: plain(toUserRow),
+		prepare: func(d *identity.User, id int64, _ userRow) {
+			d.ID = id
+			d.CreatedAt, d.UpdatedAt, d.LastLogin = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{})), stampPtr(d.LastLogin)
+		}}, fn)
 }
