@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/campus/campus/adapters/logging"
+	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/bootstrap/config"
@@ -28,7 +29,8 @@ func NewCLI(version string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(Version(version)), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version), healthcheckCmd())
+	root.AddCommand(serveCmd(Version(version)), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version),
+		healthcheckCmd(), monitorCmd())
 	return root
 }
 
@@ -295,4 +297,41 @@ func healthcheckCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// monitorCmd serves asynqmon on its own listener, loopback by default:
+// it can delete and re-run tasks, so it is not for the public network.
+func monitorCmd() *cobra.Command {
+	var addr string
+	var readOnly bool
+	cmd := &cobra.Command{
+		Use:   "monitor",
+		Short: "Serve asynqmon (the job queues' web UI) over REDIS_URL",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			h, closeMon, err := queue.MonitorHandler(cfg.Redis.URL, readOnly)
+			if err != nil {
+				return err
+			}
+			defer closeMon()
+			srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.ListenAndServe() }()
+			fmt.Fprintf(cmd.OutOrStdout(), "asynqmon on http://%s\n", addr)
+			select {
+			case err := <-errc:
+				return err
+			case <-cmd.Context().Done():
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8081", "listen address (keep it on loopback or behind authentication)")
+	cmd.Flags().BoolVar(&readOnly, "read-only", false, "hide the actions that change tasks")
+	return cmd
 }

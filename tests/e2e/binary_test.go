@@ -2,16 +2,25 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/campus/campus/adapters/queue"
+	"github.com/campus/campus/ports"
+	"github.com/campus/campus/tests/testenv"
 )
 
 // TestBinary builds the one binary and drives it as an operator would: the
@@ -21,12 +30,7 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "campus")
-	build := exec.Command("go", "build", "-o", bin, "github.com/campus/campus/bootstrap/cmd/campus")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	work := t.TempDir()
 	run := func(env []string, args ...string) (string, error) {
 		cmd := exec.Command(bin, args...)
@@ -136,4 +140,87 @@ func waitFor(t *testing.T, url string, logs *bytes.Buffer) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s never became healthy\n%s", url, logs.String())
+}
+
+var binary struct {
+	sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// buildBinary builds the campus binary once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binary.Do(func() {
+		dir, err := os.MkdirTemp("", "campus-bin-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "campus")
+		binary.out, binary.err = exec.Command("go", "build", "-o", binary.path, "github.com/campus/campus/bootstrap/cmd/campus").CombinedOutput()
+	})
+	if binary.err != nil {
+		t.Fatalf("build: %v\n%s", binary.err, binary.out)
+	}
+	return binary.path
+}
+
+// TestMonitorCommand serves asynqmon from the binary over the test Redis:
+// the queue a job was enqueued to shows in its API, and it stops on SIGTERM.
+func TestMonitorCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	redisURL := testenv.RedisURL(t)
+	bin := buildBinary(t)
+	if out, err := exec.Command(bin, "monitor").CombinedOutput(); err == nil || !strings.Contains(string(out), "REDIS_URL is required") {
+		t.Fatalf("monitor without Redis: %v %s", err, out)
+	}
+	prefix := testenv.KeyPrefix(t)
+	q, cleanup, err := queue.NewAsynqQueue(queue.AsynqConfig{RedisURL: redisURL, QueuePrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if _, err := q.Enqueue(context.Background(), ports.Job{Type: "monitor:probe", Payload: []byte(`{}`)}, ports.EnqueueOptions{Queue: ports.QueueLow}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		opt, err := asynq.ParseRedisURI(redisURL)
+		if err != nil {
+			return
+		}
+		insp := asynq.NewInspector(opt)
+		defer insp.Close()
+		_ = insp.DeleteQueue(prefix+ports.QueueLow, true)
+	})
+
+	port := freeTCPPort(t)
+	cmd := exec.Command(bin, "monitor", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--read-only")
+	cmd.Env = append(cleanEnv(), "REDIS_URL="+redisURL)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitFor(t, base+"/", &logs)
+	resp, err := http.Get(base + "/api/queues")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), prefix+ports.QueueLow) {
+		t.Fatalf("asynqmon queues: %d %s", resp.StatusCode, body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("monitor exited with %v after SIGTERM\n%s", err, logs.String())
+	}
 }
