@@ -29,7 +29,7 @@ func NewCLI(version string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(Version(version)), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version),
+	root.AddCommand(serveCmd(Version(version)), workerCmd(), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version),
 		healthcheckCmd(), monitorCmd())
 	return root
 }
@@ -53,6 +53,7 @@ func newLogger(cfg config.Config, console io.Writer) (*slog.Logger, func(), erro
 
 func serveCmd(v Version) *cobra.Command {
 	var migrateFirst bool
+	var opts ServeOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API (SQLite databases are migrated automatically)",
@@ -69,16 +70,18 @@ func serveCmd(v Version) *cobra.Command {
 				return err
 			}
 			defer closeLog()
-			return Serve(cmd.Context(), cfg, v, log, migrateFirst || cfg.Database.IsSQLite())
+			return Serve(cmd.Context(), cfg, v, log, migrateFirst || cfg.Database.IsSQLite(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&migrateFirst, "migrate", false, "apply pending migrations before serving (always on for SQLite)")
+	cmd.Flags().BoolVar(&opts.WithWorker, "with-worker", false, "also run the background worker in this process (always on without REDIS_URL)")
 	return cmd
 }
 
-// Serve runs the API until ctx ends, then drains in-flight requests.
-func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, migrate bool) error {
-	app, cleanup, err := InitializeAPI(ctx, cfg, v, log)
+// Serve runs the API (and, when assembled, the background worker) until
+// ctx ends, then drains in-flight requests and running jobs.
+func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, migrate bool, o ServeOptions) error {
+	app, cleanup, err := InitializeAPI(ctx, cfg, v, log, o)
 	if err != nil {
 		return fmt.Errorf("assemble api: %w", err)
 	}
@@ -86,6 +89,8 @@ func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, 
 	if err := Prepare(ctx, cfg, app, log, migrate); err != nil {
 		return err
 	}
+	stopWorker := runWorker(ctx, app, log)
+	defer stopWorker()
 	errc := make(chan error, 1)
 	go func() { errc <- app.Server.Listen(cfg.Server.Addr()) }()
 	log.Info("campus api listening", "addr", "http://"+cfg.Server.Addr(), "env", string(cfg.Env),
@@ -101,6 +106,23 @@ func Serve(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// runWorker starts the API's own worker, if it has one, and returns a
+// function that stops it and waits for running jobs.
+func runWorker(ctx context.Context, app *API, log *slog.Logger) func() {
+	if app.Worker == nil {
+		return func() {}
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := app.Worker.Run(wctx); err != nil {
+			log.Error("background worker stopped", "error", err.Error())
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // Prepare readies the database of an assembled API: it applies migrations
@@ -151,6 +173,39 @@ func seedAccounts(ctx context.Context, cfg config.Config, s *seed.Service, log *
 		log.Info("seeded accounts", "created", n)
 	}
 	return nil
+}
+
+func workerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run background jobs from the Redis queue and relay the outbox into it (needs REDIS_URL)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("refusing to start: %w", err)
+			}
+			if !cfg.Redis.Enabled() {
+				return errors.New("campus worker needs REDIS_URL: without it, campus serve runs the background work in-process")
+			}
+			log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			p, cleanup, err := InitializeWorker(cmd.Context(), cfg, log)
+			if err != nil {
+				return fmt.Errorf("assemble worker: %w", err)
+			}
+			defer cleanup()
+			if err := requireSchema(cmd.Context(), p.DB); err != nil {
+				return err
+			}
+			return p.Worker.Run(cmd.Context())
+		},
+	}
 }
 
 func withStore(cmd *cobra.Command, fn func(ctx context.Context, db *store.DB) error) error {
@@ -220,7 +275,7 @@ func seedCmd(v Version) *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			app, cleanup, err := InitializeAPI(cmd.Context(), cfg, v, log)
+			app, cleanup, err := InitializeAPI(cmd.Context(), cfg, v, log, ServeOptions{})
 			if err != nil {
 				return err
 			}

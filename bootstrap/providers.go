@@ -14,6 +14,7 @@ import (
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/token"
+	"github.com/campus/campus/adapters/worker"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/application/student"
@@ -24,11 +25,19 @@ import (
 // Version is the build's version, set by the CLI.
 type Version string
 
-// API is an assembled API process.
+// API is an assembled API process; Worker is nil when this process runs
+// no background work.
 type API struct {
 	Server *httpapi.Server
 	DB     *store.DB
 	Seeder *seed.Service
+	Worker *worker.Worker
+}
+
+// WorkerProcess is an assembled `campus worker`.
+type WorkerProcess struct {
+	Worker *worker.Worker
+	DB     *store.DB
 }
 
 func storeConfig(c config.Config) store.Config {
@@ -70,7 +79,6 @@ func httpConfig(c config.Config, v Version) httpapi.Config {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   20 * time.Second,
-		TaskBackend:       "none",
 	}
 }
 

@@ -19,18 +19,29 @@ import (
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/ports"
 )
 
 // InitializeAPI assembles the API process.
-func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger) (*API, func(), error) {
+func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
 	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
-		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)))
+		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
+		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker)
+	return nil, nil, nil
+}
+
+// InitializeWorker assembles `campus worker`: the relay and the job handlers.
+func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
+	wire.Build(storeConfig, store.Open, store.NewOutbox, wire.Bind(new(ports.Outbox), new(*store.Outbox)),
+		system.NewClock, wire.Bind(new(ports.Clock), new(*system.Clock)),
+		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
 	return nil, nil, nil
 }
 

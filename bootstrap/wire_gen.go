@@ -19,6 +19,7 @@ import (
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
@@ -32,7 +33,7 @@ import (
 // Injectors from wire.go:
 
 // InitializeAPI assembles the API process.
-func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger) (*API, func(), error) {
+func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
 	httpapiConfig := httpConfig(cfg, v)
 	config2 := authConfig(cfg)
 	config3 := storeConfig(cfg)
@@ -161,8 +162,16 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		IDs:      iDs,
 	}
 	riskService := risk.NewService(riskDeps)
-	storage, cleanup3, err := limiterStorage(cfg)
+	bootstrapBackground, cleanup3, err := background(cfg, log)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	tasks := tasksForHealth(bootstrapBackground)
+	storage, cleanup4, err := limiterStorage(cfg)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -179,18 +188,51 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Risks:          riskService,
 		DB:             db,
 		Cache:          cacheCache,
+		Tasks:          tasks,
 		Logger:         log,
 		LimiterStorage: storage,
 	}
 	server := httpapi.NewServer(httpapiConfig, httpapiDeps)
 	seedService := seed.NewService(userRepository, studentRepository, hasher, txRunner, clock)
+	queue := queuePort(bootstrapBackground)
+	relayService := relay.NewService(outbox, queue, clock)
+	worker := embeddedWorker(cfg, o, bootstrapBackground, relayService, log)
 	api := &API{
 		Server: server,
 		DB:     db,
 		Seeder: seedService,
+		Worker: worker,
 	}
 	return api, func() {
+		cleanup4()
 		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitializeWorker assembles `campus worker`: the relay and the job handlers.
+func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
+	bootstrapBackground, cleanup, err := background(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	config2 := storeConfig(cfg)
+	db, cleanup2, err := store.Open(ctx, config2)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	outbox := store.NewOutbox(db)
+	queue := queuePort(bootstrapBackground)
+	clock := system.NewClock()
+	service := relay.NewService(outbox, queue, clock)
+	worker := newWorker(bootstrapBackground, service, log)
+	workerProcess := &WorkerProcess{
+		Worker: worker,
+		DB:     db,
+	}
+	return workerProcess, func() {
 		cleanup2()
 		cleanup()
 	}, nil

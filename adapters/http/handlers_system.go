@@ -62,12 +62,26 @@ type CacheHealthDTO struct {
 type TasksHealthDTO struct {
 	Enabled   bool   `json:"enabled"`
 	Backend   string `json:"backend"`
+	Status    string `json:"status"`
 	QueueSize int    `json:"queue_size"`
 	Workers   int    `json:"workers"`
 	Pending   int    `json:"pending"`
 	Running   int    `json:"running"`
 	Completed int    `json:"completed"`
 	Failed    int    `json:"failed"`
+}
+
+func (s *Server) tasksHealth(ctx context.Context) TasksHealthDTO {
+	h := TasksHealthDTO{Enabled: s.d.Tasks.Enabled(), Backend: s.d.Tasks.Backend(), Status: "healthy"}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	f, err := s.d.Tasks.Figures(ctx)
+	if err != nil {
+		h.Status = "unhealthy"
+		return h
+	}
+	h.QueueSize, h.Workers, h.Pending, h.Running, h.Completed, h.Failed = f.QueueSize, f.Workers, f.Pending, f.Running, f.Completed, f.Failed
+	return h
 }
 
 // SchedulerDTO reports the periodic task scheduler.
@@ -101,9 +115,9 @@ func (s *Server) healthFull(c *fiber.Ctx) error {
 			API:             APIHealthDTO{Status: "healthy", UptimeSeconds: time.Since(s.started).Seconds(), Goroutines: runtime.NumGoroutine()},
 			Database:        db,
 			Cache:           s.cacheHealth(c.UserContext()),
-			BackgroundTasks: TasksHealthDTO{Enabled: false, Backend: s.cfg.TaskBackend},
+			BackgroundTasks: s.tasksHealth(c.UserContext()),
 		}}
-	if out.Components.Cache.Status != "healthy" {
+	if out.Components.Cache.Status != "healthy" || out.Components.BackgroundTasks.Status != "healthy" {
 		out.Status = "degraded"
 	}
 	if err != nil {

@@ -42,7 +42,6 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
-	TaskBackend       string // what /health/full reports until a task queue exists
 }
 
 // Database is what health checks read from the store.
@@ -60,6 +59,18 @@ type Cache interface {
 	Collectors() []prometheus.Collector
 }
 
+// TaskFigures are the background queue's live figures.
+type TaskFigures struct {
+	QueueSize, Workers, Pending, Running, Completed, Failed int
+}
+
+// Tasks is what health checks read from the background queue.
+type Tasks interface {
+	Enabled() bool
+	Backend() string
+	Figures(ctx context.Context) (TaskFigures, error)
+}
+
 // Deps are the use cases and probes the edge calls.
 type Deps struct {
 	Auth     *auth.Service
@@ -75,6 +86,7 @@ type Deps struct {
 
 	DB     Database
 	Cache  Cache
+	Tasks  Tasks
 	Logger *slog.Logger
 	// LimiterStorage shares the per-IP auth limit across replicas; nil keeps
 	// it in memory.

@@ -113,6 +113,10 @@ type Cache struct {
 type Tasks struct {
 	Enabled           bool `env:"ENABLE_BACKGROUND_TASKS" envDefault:"true"`
 	WorkerConcurrency int  `env:"WORKER_CONCURRENCY" envDefault:"10" validate:"min=1"`
+	// QueuePrefix namespaces the asynq queue names (critical, default,
+	// low) so deployments or test runs can share one Redis; empty in
+	// production keeps the plain names asynqmon shows.
+	QueuePrefix string `env:"QUEUE_PREFIX" envDefault:""`
 }
 
 // Log is the log sinks.

@@ -362,7 +362,7 @@ func TestMasked(t *testing.T) {
 		"ENABLE_BACKGROUND_TASKS", "WORKER_CONCURRENCY", "LOG_LEVEL", "LOG_FILE", "LOG_MAX_SIZE_MB",
 		"LOG_MAX_BACKUPS", "SLOW_REQUEST_MS", "CORS_ORIGINS", "BCRYPT_COST", "PASSWORD_MIN_LENGTH",
 		"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", "AUTH_RATE_LIMIT_PER_MINUTE", "QR_ROTATE_SECONDS",
-		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX"}
+		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX", "QUEUE_PREFIX"}
 	for _, n := range all {
 		if _, ok := got[n]; !ok {
 			t.Errorf("%s missing from Masked", n)
@@ -436,7 +436,7 @@ func TestEveryVariableIsUnique(t *testing.T) {
 		}
 		seen[f.name] = true
 	}
-	if len(seen) != 35 {
-		t.Errorf("%d variables, want 35", len(seen))
+	if len(seen) != 36 {
+		t.Errorf("%d variables, want 36", len(seen))
 	}
 }

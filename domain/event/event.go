@@ -19,6 +19,12 @@ const (
 	RiskChanged           = "risk.changed"
 )
 
+// Types lists every event type, for consumers that must account for all.
+func Types() []string {
+	return []string{AttendanceMarked, AttendanceChanged, ComplaintFiled, ComplaintChanged, ScheduleChanged,
+		StudentCreated, ClubMembershipChanged, RiskCreated, RiskChanged}
+}
+
 // Event is one fact, with a payload complete enough that a consumer can act
 // without re-reading a row that may have changed since.
 type Event struct {

@@ -55,6 +55,9 @@ func TestBinary(t *testing.T) {
 	if out, err = run([]string{"ENV=production"}, "serve"); err == nil || !strings.Contains(out, "refusing to start") {
 		t.Fatalf("production serve should refuse: %v\n%s", err, out)
 	}
+	if out, err = run(nil, "worker"); err == nil || !strings.Contains(out, "needs REDIS_URL") {
+		t.Fatalf("worker without Redis should refuse: %v\n%s", err, out)
+	}
 	if out, err = run(nil, "migrate", "up"); err != nil {
 		t.Fatalf("migrate up: %v\n%s", err, out)
 	}

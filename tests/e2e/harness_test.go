@@ -47,7 +47,7 @@ func newHarness(t testing.TB, dbURL string, overrides map[string]string) *harnes
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	app, cleanup, err := bootstrap.InitializeAPI(ctx, cfg, "e2e", log)
+	app, cleanup, err := bootstrap.InitializeAPI(ctx, cfg, "e2e", log, bootstrap.ServeOptions{})
 	if err != nil {
 		t.Fatalf("assemble: %v", err)
 	}
@@ -184,4 +184,23 @@ func mustJSON(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
+}
+
+// startWorker runs the API's own background worker (the embedded mode's)
+// until the test ends. Harnesses do not run it by default, so tests that
+// read the outbox see every event.
+func (h *harness) startWorker() {
+	h.t.Helper()
+	if h.app.Worker == nil {
+		h.t.Fatal("this API was assembled without a worker")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.app.Worker.Run(ctx) }()
+	h.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			h.t.Errorf("worker: %v", err)
+		}
+	})
 }
