@@ -7,6 +7,8 @@ import (
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/worker"
+	"github.com/campus/campus/application/jobs"
+	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/ports"
@@ -19,6 +21,8 @@ type Background struct {
 	Runner   queue.Runner
 	Reporter queue.Reporter
 	Enabled  bool
+	// entries reports the periodic entries live schedulers registered.
+	entries func(ctx context.Context) (int, error)
 }
 
 // ServeOptions are the serve command's choices that shape the process.
@@ -33,6 +37,7 @@ func background(c config.Config, log *slog.Logger) (*Background, func(), error) 
 	if !c.Redis.Enabled() {
 		q := queue.NewInProcess(queue.InProcessConfig{Concurrency: c.Tasks.WorkerConcurrency, Logger: log})
 		b.Queue, b.Runner, b.Reporter = q, q, q
+		b.entries = func(context.Context) (int, error) { return 0, nil } // until embeddedWorker starts one
 		return b, func() {}, nil
 	}
 	cfg := queue.AsynqConfig{RedisURL: c.Redis.URL, Concurrency: c.Tasks.WorkerConcurrency, QueuePrefix: c.Tasks.QueuePrefix, Logger: log}
@@ -40,7 +45,7 @@ func background(c config.Config, log *slog.Logger) (*Background, func(), error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	b.Queue, b.Runner, b.Reporter = q, queue.NewAsynqRunner(cfg), q
+	b.Queue, b.Runner, b.Reporter, b.entries = q, queue.NewAsynqRunner(cfg), q, q.SchedulerEntries
 	return b, cleanup, nil
 }
 
@@ -50,15 +55,42 @@ func workerConfig() worker.Config { return worker.Config{} }
 
 // embeddedWorker is the API process's own worker: always in the embedded
 // mode (its queue lives in this process), with Redis only when asked.
-func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, log *slog.Logger) *worker.Worker {
+func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, m *maintenance.Service, log *slog.Logger) (*worker.Worker, error) {
 	if !b.Enabled || (c.Redis.Enabled() && !o.WithWorker) {
-		return nil
+		return nil, nil
 	}
-	return worker.New(workerConfig(), b.Runner, r, log)
+	w := newWorker(b, r, m, log)
+	if !c.Redis.Enabled() { // no separate scheduler process without Redis
+		s, err := queue.NewInProcessScheduler(b.Queue, periodic(), log)
+		if err != nil {
+			return nil, err
+		}
+		w.RunScheduler(s)
+		n := len(periodic())
+		b.entries = func(context.Context) (int, error) { return n, nil }
+	}
+	return w, nil
 }
 
-func newWorker(b *Background, r *relay.Service, log *slog.Logger) *worker.Worker {
-	return worker.New(workerConfig(), b.Runner, r, log)
+func newWorker(b *Background, r *relay.Service, m *maintenance.Service, log *slog.Logger) *worker.Worker {
+	w := worker.New(workerConfig(), b.Runner, r, log)
+	w.Maintenance(m)
+	return w
+}
+
+// periodic is the campus schedule as the queue adapters take it.
+func periodic() []queue.Periodic {
+	var out []queue.Periodic
+	for _, p := range jobs.Schedule() {
+		out = append(out, queue.Periodic{Name: p.Name, Spec: p.Spec, JobType: p.JobType, Queue: p.Queue})
+	}
+	return out
+}
+
+func maintenanceConfig() maintenance.Config { return maintenance.Config{} }
+
+func asynqScheduler(c config.Config, log *slog.Logger) (*queue.AsynqScheduler, func(), error) {
+	return queue.NewAsynqScheduler(queue.AsynqConfig{RedisURL: c.Redis.URL, QueuePrefix: c.Tasks.QueuePrefix, Logger: log}, periodic())
 }
 
 // taskHealth shows the queue's live figures in /health/full.
@@ -68,6 +100,11 @@ func tasksForHealth(b *Background) httpapi.Tasks { return taskHealth{b: b} }
 
 func (t taskHealth) Enabled() bool   { return t.b.Enabled }
 func (t taskHealth) Backend() string { return t.b.Reporter.Backend() }
+func (t taskHealth) Scheduler(ctx context.Context) (httpapi.SchedulerFigures, error) {
+	n, err := t.b.entries(ctx)
+	return httpapi.SchedulerFigures{Running: n > 0, TasksCount: n}, err
+}
+
 func (t taskHealth) Figures(ctx context.Context) (httpapi.TaskFigures, error) {
 	s, err := t.b.Reporter.Report(ctx)
 	return httpapi.TaskFigures{QueueSize: s.QueueSize, Workers: s.Workers, Pending: s.Pending, Running: s.Running,

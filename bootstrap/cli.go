@@ -29,7 +29,7 @@ func NewCLI(version string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(Version(version)), workerCmd(), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version),
+	root.AddCommand(serveCmd(Version(version)), workerCmd(), schedulerCmd(), migrateCmd(), seedCmd(Version(version)), configCmd(), versionCmd(version),
 		healthcheckCmd(), monitorCmd())
 	return root
 }
@@ -204,6 +204,43 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			return p.Worker.Run(cmd.Context())
+		},
+	}
+}
+
+func schedulerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "scheduler",
+		Short: "Enqueue the periodic jobs (once per tick, however many schedulers run; needs REDIS_URL)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("refusing to start: %w", err)
+			}
+			if !cfg.Redis.Enabled() {
+				return errors.New("campus scheduler needs REDIS_URL: without it, campus serve runs the schedule in-process")
+			}
+			log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			s, cleanup, err := InitializeScheduler(cmd.Context(), cfg, log)
+			if err != nil {
+				return fmt.Errorf("assemble scheduler: %w", err)
+			}
+			defer cleanup()
+			if err := s.Start(); err != nil {
+				return err
+			}
+			log.Info("scheduler started")
+			<-cmd.Context().Done()
+			s.Shutdown()
+			log.Info("scheduler stopped")
+			return nil
 		},
 	}
 }

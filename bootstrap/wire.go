@@ -11,6 +11,7 @@ import (
 	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
+	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
@@ -19,6 +20,7 @@ import (
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -33,15 +35,23 @@ import (
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
 	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
-		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker)
+		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, maintenanceConfig, maintenance.NewService)
 	return nil, nil, nil
 }
 
 // InitializeWorker assembles `campus worker`: the relay and the job handlers.
 func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
 	wire.Build(storeConfig, store.Open, store.NewOutbox, wire.Bind(new(ports.Outbox), new(*store.Outbox)),
+		store.NewHousekeeping, wire.Bind(new(ports.Housekeeping), new(*store.Housekeeping)),
 		system.NewClock, wire.Bind(new(ports.Clock), new(*system.Clock)),
-		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
+		background, queuePort, relay.NewService, maintenanceConfig, maintenance.NewService, newWorker,
+		wire.Struct(new(WorkerProcess), "*"))
+	return nil, nil, nil
+}
+
+// InitializeScheduler assembles `campus scheduler`.
+func InitializeScheduler(ctx context.Context, cfg config.Config, log *slog.Logger) (*queue.AsynqScheduler, func(), error) {
+	wire.Build(asynqScheduler)
 	return nil, nil, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/campus/campus/adapters/cache"
 	"github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
+	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
@@ -19,6 +20,7 @@ import (
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -196,7 +198,17 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	seedService := seed.NewService(userRepository, studentRepository, hasher, txRunner, clock)
 	queue := queuePort(bootstrapBackground)
 	relayService := relay.NewService(outbox, queue, clock)
-	worker := embeddedWorker(cfg, o, bootstrapBackground, relayService, log)
+	config7 := maintenanceConfig()
+	housekeeping := store.NewHousekeeping(db)
+	maintenanceService := maintenance.NewService(config7, housekeeping, outbox, clock)
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, maintenanceService, log)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	api := &API{
 		Server: server,
 		DB:     db,
@@ -227,13 +239,27 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	queue := queuePort(bootstrapBackground)
 	clock := system.NewClock()
 	service := relay.NewService(outbox, queue, clock)
-	worker := newWorker(bootstrapBackground, service, log)
+	config3 := maintenanceConfig()
+	housekeeping := store.NewHousekeeping(db)
+	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
+	worker := newWorker(bootstrapBackground, service, maintenanceService, log)
 	workerProcess := &WorkerProcess{
 		Worker: worker,
 		DB:     db,
 	}
 	return workerProcess, func() {
 		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// InitializeScheduler assembles `campus scheduler`.
+func InitializeScheduler(ctx context.Context, cfg config.Config, log *slog.Logger) (*queue.AsynqScheduler, func(), error) {
+	queueAsynqScheduler, cleanup, err := asynqScheduler(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return queueAsynqScheduler, func() {
 		cleanup()
 	}, nil
 }

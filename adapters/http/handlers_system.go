@@ -84,6 +84,16 @@ func (s *Server) tasksHealth(ctx context.Context) TasksHealthDTO {
 	return h
 }
 
+func (s *Server) schedulerHealth(ctx context.Context) SchedulerDTO {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	f, err := s.d.Tasks.Scheduler(ctx)
+	if err != nil {
+		return SchedulerDTO{}
+	}
+	return SchedulerDTO(f)
+}
+
 // SchedulerDTO reports the periodic task scheduler.
 type SchedulerDTO struct {
 	Running    bool `json:"running"`
@@ -116,6 +126,7 @@ func (s *Server) healthFull(c *fiber.Ctx) error {
 			Database:        db,
 			Cache:           s.cacheHealth(c.UserContext()),
 			BackgroundTasks: s.tasksHealth(c.UserContext()),
+			Scheduler:       s.schedulerHealth(c.UserContext()),
 		}}
 	if out.Components.Cache.Status != "healthy" || out.Components.BackgroundTasks.Status != "healthy" {
 		out.Status = "degraded"

@@ -64,11 +64,18 @@ type TaskFigures struct {
 	QueueSize, Workers, Pending, Running, Completed, Failed int
 }
 
+// SchedulerFigures describe the periodic-job schedulers.
+type SchedulerFigures struct {
+	Running    bool
+	TasksCount int
+}
+
 // Tasks is what health checks read from the background queue.
 type Tasks interface {
 	Enabled() bool
 	Backend() string
 	Figures(ctx context.Context) (TaskFigures, error)
+	Scheduler(ctx context.Context) (SchedulerFigures, error)
 }
 
 // Deps are the use cases and probes the edge calls.

@@ -58,3 +58,17 @@ func (q *AsynqQueue) Report(ctx context.Context) (Stats, error) {
 	}
 	return s, nil
 }
+
+// SchedulerEntries counts the periodic entries live asynq schedulers have
+// registered (the same entry from several schedulers counts once).
+func (q *AsynqQueue) SchedulerEntries(context.Context) (int, error) {
+	entries, err := q.inspector.SchedulerEntries()
+	if err != nil {
+		return 0, fault.Wrap(fault.Unavailable, "Task queue unavailable", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Spec+" "+e.Task.Type()] = true
+	}
+	return len(seen), nil
+}

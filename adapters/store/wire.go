@@ -25,6 +25,8 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.AuditLog), new(*AuditLog)),
 	NewOutbox,
 	wire.Bind(new(ports.Outbox), new(*Outbox)),
+	NewHousekeeping,
+	wire.Bind(new(ports.Housekeeping), new(*Housekeeping)),
 	// One set per campus module, each in that module's file.
 	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet,
 )

@@ -12,6 +12,7 @@ import (
 
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/application/jobs"
+	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
@@ -27,13 +28,21 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// Scheduler enqueues periodic jobs; the embedded mode runs one inside
+// the worker.
+type Scheduler interface {
+	Start() error
+	Shutdown()
+}
+
 // Worker is one process's background side.
 type Worker struct {
-	cfg     Config
-	runner  queue.Runner
-	relay   *relay.Service
-	log     *slog.Logger
-	handled map[string]bool
+	cfg       Config
+	runner    queue.Runner
+	relay     *relay.Service
+	log       *slog.Logger
+	handled   map[string]bool
+	scheduler Scheduler
 }
 
 // New builds a worker over the runner and the relay.
@@ -56,6 +65,23 @@ func (w *Worker) Handle(jobType string, h queue.Handler) {
 	w.runner.Handle(jobType, h)
 }
 
+// RunScheduler makes Run also run s (the embedded mode has no separate
+// scheduler process).
+func (w *Worker) RunScheduler(s Scheduler) { w.scheduler = s }
+
+// Maintenance registers the maintenance agent's job.
+func (w *Worker) Maintenance(m *maintenance.Service) {
+	w.Handle(jobs.Maintenance, func(ctx context.Context, _ []byte) error {
+		r, err := m.Run(ctx)
+		if err != nil {
+			return err
+		}
+		w.log.Info("maintenance done", "sessions_pruned", r.SessionsPruned, "events_pruned", r.EventsPruned,
+			"checkin_sessions_closed", r.CheckInSessionsClosed)
+		return nil
+	})
+}
+
 // Run starts the handlers and relays the outbox until ctx ends, then lets
 // running jobs finish (up to ShutdownTimeout).
 func (w *Worker) Run(ctx context.Context) error {
@@ -68,6 +94,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	if err := w.runner.Start(); err != nil {
 		return err
+	}
+	if w.scheduler != nil {
+		if err := w.scheduler.Start(); err != nil {
+			return err
+		}
 	}
 	w.log.Info("worker started", "relay_interval", w.cfg.RelayInterval.String())
 	timer := time.NewTimer(0)
@@ -91,6 +122,9 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 func (w *Worker) stop() error {
+	if w.scheduler != nil {
+		w.scheduler.Shutdown()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.ShutdownTimeout)
 	defer cancel()
 	err := w.runner.Shutdown(ctx)

@@ -60,6 +60,10 @@ func TestEmbeddedWorker(t *testing.T) {
 		if bt["enabled"] != true || bt["backend"] != "in-process" || bt["completed"].(float64) < 1 || bt["failed"].(float64) != 0 || bt["workers"].(float64) < 1 {
 			t.Fatalf("background_tasks: %v", bt)
 		}
+		sched := h.do("GET", "/health/full", "", nil).json(t)["components"].(map[string]any)["scheduler"].(map[string]any)
+		if sched["running"] != true || sched["tasks_count"].(float64) != 1 {
+			t.Fatalf("the embedded scheduler with the maintenance entry: %v", sched)
+		}
 	})
 }
 
@@ -108,5 +112,28 @@ func TestWorkerProcessOverRedis(t *testing.T) {
 	bt := tasks(t, h, 1)
 	if bt["backend"] != "asynq" || bt["completed"].(float64) < 1 || bt["workers"].(float64) < 1 {
 		t.Fatalf("background_tasks: %v", bt)
+	}
+
+	// A scheduler process registers the schedule where the API's health
+	// (and asynqmon) can see it.
+	s, stop, err := bootstrap.InitializeScheduler(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		sched := h.do("GET", "/health/full", "", nil).json(t)["components"].(map[string]any)["scheduler"].(map[string]any)
+		if sched["running"] == true && sched["tasks_count"].(float64) >= 1 { // other test runs may share this Redis
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduler never showed in health: %v", sched)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -58,6 +58,9 @@ func TestBinary(t *testing.T) {
 	if out, err = run(nil, "worker"); err == nil || !strings.Contains(out, "needs REDIS_URL") {
 		t.Fatalf("worker without Redis should refuse: %v\n%s", err, out)
 	}
+	if out, err = run(nil, "scheduler"); err == nil || !strings.Contains(out, "needs REDIS_URL") {
+		t.Fatalf("scheduler without Redis should refuse: %v\n%s", err, out)
+	}
 	if out, err = run(nil, "migrate", "up"); err != nil {
 		t.Fatalf("migrate up: %v\n%s", err, out)
 	}
