@@ -7,10 +7,11 @@ import (
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/worker"
-	"github.com/campus/campus/application/jobs"
+	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/ports"
 )
 
@@ -55,11 +56,11 @@ func workerConfig() worker.Config { return worker.Config{} }
 
 // embeddedWorker is the API process's own worker: always in the embedded
 // mode (its queue lives in this process), with Redis only when asked.
-func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, m *maintenance.Service, log *slog.Logger) (*worker.Worker, error) {
+func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, m *maintenance.Service, a *appagent.Service, log *slog.Logger) (*worker.Worker, error) {
 	if !b.Enabled || (c.Redis.Enabled() && !o.WithWorker) {
 		return nil, nil
 	}
-	w := newWorker(b, r, m, log)
+	w := newWorker(b, r, m, a, log)
 	if !c.Redis.Enabled() { // no separate scheduler process without Redis
 		s, err := queue.NewInProcessScheduler(b.Queue, periodic(), log)
 		if err != nil {
@@ -72,20 +73,25 @@ func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Ser
 	return w, nil
 }
 
-func newWorker(b *Background, r *relay.Service, m *maintenance.Service, log *slog.Logger) *worker.Worker {
+func newWorker(b *Background, r *relay.Service, m *maintenance.Service, a *appagent.Service, log *slog.Logger) *worker.Worker {
 	w := worker.New(workerConfig(), b.Runner, r, log)
-	w.Maintenance(m)
+	w.Maintenance(m, a)
 	return w
 }
 
-// periodic is the campus schedule as the queue adapters take it.
+// periodic is the schedule of the scheduled agents, as the queue adapters
+// take it.
 func periodic() []queue.Periodic {
 	var out []queue.Periodic
-	for _, p := range jobs.Schedule() {
-		out = append(out, queue.Periodic{Name: p.Name, Spec: p.Spec, JobType: p.JobType, Queue: p.Queue})
+	for _, d := range appagent.Definitions() {
+		if d.Trigger == agent.OnSchedule {
+			out = append(out, queue.Periodic{Name: d.Name, Spec: d.Schedule, JobType: d.JobType, Queue: ports.QueueLow})
+		}
 	}
 	return out
 }
+
+func agentDefinitions() []agent.Definition { return appagent.Definitions() }
 
 func maintenanceConfig() maintenance.Config { return maintenance.Config{} }
 

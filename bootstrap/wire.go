@@ -15,6 +15,7 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
@@ -35,7 +36,8 @@ import (
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
 	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
-		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, maintenanceConfig, maintenance.NewService)
+		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, maintenanceConfig, maintenance.NewService,
+		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"))
 	return nil, nil, nil
 }
 
@@ -44,6 +46,10 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	wire.Build(storeConfig, store.Open, store.NewOutbox, wire.Bind(new(ports.Outbox), new(*store.Outbox)),
 		store.NewHousekeeping, wire.Bind(new(ports.Housekeeping), new(*store.Housekeeping)),
 		system.NewClock, wire.Bind(new(ports.Clock), new(*system.Clock)),
+		store.NewAgentStore, wire.Bind(new(ports.AgentStore), new(*store.AgentStore)), wire.Bind(new(ports.TaskLedger), new(*store.AgentStore)),
+		store.NewAuditLog, wire.Bind(new(ports.AuditLog), new(*store.AuditLog)),
+		system.NewIDs, wire.Bind(new(ports.IDGenerator), new(*system.IDs)),
+		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"),
 		background, queuePort, relay.NewService, maintenanceConfig, maintenance.NewService, newWorker,
 		wire.Struct(new(WorkerProcess), "*"))
 	return nil, nil, nil

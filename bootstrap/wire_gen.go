@@ -15,6 +15,7 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	"github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/attendance"
 	"github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
@@ -164,12 +165,24 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		IDs:      iDs,
 	}
 	riskService := risk.NewService(riskDeps)
+	v2 := agentDefinitions()
+	agentStore := store.NewAgentStore(db)
 	bootstrapBackground, cleanup3, err := background(cfg, log)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
+	queue := queuePort(bootstrapBackground)
+	agentDeps := agent.Deps{
+		Store: agentStore,
+		Tasks: agentStore,
+		Queue: queue,
+		Audit: auditLog,
+		Clock: clock,
+		IDs:   iDs,
+	}
+	agentService := agent.NewService(v2, agentDeps)
 	tasks := tasksForHealth(bootstrapBackground)
 	storage, cleanup4, err := limiterStorage(cfg)
 	if err != nil {
@@ -188,6 +201,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Schedules:      scheduleService,
 		Clubs:          clubService,
 		Risks:          riskService,
+		Agents:         agentService,
 		DB:             db,
 		Cache:          cacheCache,
 		Tasks:          tasks,
@@ -196,12 +210,11 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	}
 	server := httpapi.NewServer(httpapiConfig, httpapiDeps)
 	seedService := seed.NewService(userRepository, studentRepository, hasher, txRunner, clock)
-	queue := queuePort(bootstrapBackground)
 	relayService := relay.NewService(outbox, queue, clock)
 	config7 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
 	maintenanceService := maintenance.NewService(config7, housekeeping, outbox, clock)
-	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, maintenanceService, log)
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, maintenanceService, agentService, log)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -242,7 +255,20 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	config3 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
 	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
-	worker := newWorker(bootstrapBackground, service, maintenanceService, log)
+	v := agentDefinitions()
+	agentStore := store.NewAgentStore(db)
+	auditLog := store.NewAuditLog(db)
+	iDs := system.NewIDs()
+	deps := agent.Deps{
+		Store: agentStore,
+		Tasks: agentStore,
+		Queue: queue,
+		Audit: auditLog,
+		Clock: clock,
+		IDs:   iDs,
+	}
+	agentService := agent.NewService(v, deps)
+	worker := newWorker(bootstrapBackground, service, maintenanceService, agentService, log)
 	workerProcess := &WorkerProcess{
 		Worker: worker,
 		DB:     db,

@@ -88,7 +88,7 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 		}
 		for _, name := range fiberParam.FindAllStringSubmatch(r.Path, -1) {
 			typ := "integer"
-			if name[1] == "id" && strings.Contains(r.Path, "/auth/sessions/") {
+			if name[1] == "name" || (name[1] == "id" && (strings.Contains(r.Path, "/auth/sessions/") || strings.Contains(r.Path, "/tasks/"))) {
 				typ = "string"
 			}
 			op.AddParameter(openapi3.NewPathParameter(name[1]).WithSchema(&openapi3.Schema{Type: &openapi3.Types{typ}}))

@@ -112,7 +112,7 @@ func (s *Server) registerRoutes() {
 	}
 	// Each campus module keeps its routes in its own file.
 	for _, module := range [][]Route{s.attendanceRoutes(), s.complaintRoutes(), s.scheduleRoutes(),
-		s.clubRoutes(), s.riskRoutes()} {
+		s.clubRoutes(), s.riskRoutes(), s.agentRoutes()} {
 		routes = append(routes, module...)
 	}
 	for _, r := range routes {

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 
+	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
@@ -90,6 +91,7 @@ type Deps struct {
 	Schedules  *schedule.Service
 	Clubs      *club.Service
 	Risks      *risk.Service
+	Agents     *appagent.Service
 
 	DB     Database
 	Cache  Cache

@@ -321,7 +321,7 @@ func (q *InProcess) run(h Handler, info ports.JobInfo, timeout time.Duration) (e
 			err = fmt.Errorf("panic in handler for %s: %v", info.Type, r)
 		}
 	}()
-	return h(ctx, info.Payload)
+	return h(withJobID(ctx, info.ID), info.Payload)
 }
 
 // finish records an attempt's outcome; q.mu is held.

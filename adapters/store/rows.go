@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -162,3 +163,6 @@ func deleteByID[R any](ctx context.Context, db *DB, id int64, thing string) erro
 func plain[A, B any](f func(A) B) func(A) (B, error) {
 	return func(a A) (B, error) { return f(a), nil }
 }
+
+// isNoRows reports a query that found nothing.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/campus/campus/adapters/queue"
+	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/jobs"
 	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
@@ -69,16 +70,15 @@ func (w *Worker) Handle(jobType string, h queue.Handler) {
 // scheduler process).
 func (w *Worker) RunScheduler(s Scheduler) { w.scheduler = s }
 
-// Maintenance registers the maintenance agent's job.
-func (w *Worker) Maintenance(m *maintenance.Service) {
+// Maintenance registers the maintenance agent's job; each run is recorded
+// through the agents service (and skipped while the agent is disabled).
+func (w *Worker) Maintenance(m *maintenance.Service, agents *appagent.Service) {
 	w.Handle(jobs.Maintenance, func(ctx context.Context, _ []byte) error {
-		r, err := m.Run(ctx)
-		if err != nil {
-			return err
-		}
-		w.log.Info("maintenance done", "sessions_pruned", r.SessionsPruned, "events_pruned", r.EventsPruned,
-			"checkin_sessions_closed", r.CheckInSessionsClosed)
-		return nil
+		return agents.Execute(ctx, appagent.Maintenance, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
+			r, err := m.Run(ctx)
+			return map[string]int{"sessions_pruned": r.SessionsPruned, "events_pruned": r.EventsPruned,
+				"checkin_sessions_closed": r.CheckInSessionsClosed}, err
+		})
 	})
 }
 

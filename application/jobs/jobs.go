@@ -34,16 +34,3 @@ func FromEvent(e event.Event) Event {
 
 // Maintenance is the maintenance agent's job type.
 const Maintenance = "maintenance:run"
-
-// Periodic is one recurring job: its stable name, a 5-field cron spec in
-// UTC, its job type and queue.
-type Periodic struct {
-	Name, Spec, JobType, Queue string
-}
-
-// Schedule lists the campus's recurring jobs; later agents add theirs.
-func Schedule() []Periodic {
-	return []Periodic{
-		{Name: "maintenance", Spec: "0 * * * *", JobType: Maintenance, Queue: "low"},
-	}
-}
