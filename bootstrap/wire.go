@@ -22,6 +22,7 @@ import (
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
 	"github.com/campus/campus/application/maintenance"
+	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -37,7 +38,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
 		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, maintenanceConfig, maintenance.NewService,
-		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"))
+		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"), appnotification.NewService)
 	return nil, nil, nil
 }
 

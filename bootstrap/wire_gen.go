@@ -22,6 +22,7 @@ import (
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
 	"github.com/campus/campus/application/maintenance"
+	"github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -183,6 +184,8 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		IDs:   iDs,
 	}
 	agentService := agent.NewService(v2, agentDeps)
+	notificationRepository := store.NewNotificationRepository(db)
+	notificationService := notification.NewService(notificationRepository, clock)
 	tasks := tasksForHealth(bootstrapBackground)
 	storage, cleanup4, err := limiterStorage(cfg)
 	if err != nil {
@@ -202,6 +205,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Clubs:          clubService,
 		Risks:          riskService,
 		Agents:         agentService,
+		Notifications:  notificationService,
 		DB:             db,
 		Cache:          cacheCache,
 		Tasks:          tasks,

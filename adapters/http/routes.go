@@ -21,7 +21,9 @@ type Route struct {
 	Status   int // success status
 	Query    []Param
 	Limited  bool // counted by the per-IP auth limit
-	handler  fiber.Handler
+	// Streaming answers with a stream that stays open (server-sent events).
+	Streaming bool
+	handler   fiber.Handler
 }
 
 // Param documents a query parameter.
@@ -112,7 +114,7 @@ func (s *Server) registerRoutes() {
 	}
 	// Each campus module keeps its routes in its own file.
 	for _, module := range [][]Route{s.attendanceRoutes(), s.complaintRoutes(), s.scheduleRoutes(),
-		s.clubRoutes(), s.riskRoutes(), s.agentRoutes()} {
+		s.clubRoutes(), s.riskRoutes(), s.agentRoutes(), s.notificationRoutes()} {
 		routes = append(routes, module...)
 	}
 	for _, r := range routes {

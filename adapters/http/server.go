@@ -23,6 +23,7 @@ import (
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/student"
@@ -92,6 +93,8 @@ type Deps struct {
 	Clubs      *club.Service
 	Risks      *risk.Service
 	Agents     *appagent.Service
+
+	Notifications *appnotification.Service
 
 	DB     Database
 	Cache  Cache

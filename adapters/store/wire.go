@@ -28,7 +28,7 @@ var ProviderSet = wire.NewSet(
 	NewHousekeeping,
 	wire.Bind(new(ports.Housekeeping), new(*Housekeeping)),
 	// One set per campus module, each in that module's file.
-	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet, agentSet,
+	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet, agentSet, notificationSet,
 )
 
 // Compile-time checks that each adapter satisfies its port.

@@ -117,7 +117,7 @@ func (h *harness) do(method, path, token string, body any, headers ...string) re
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := h.server.App().Test(req, -1)
+	resp, err := h.server.App().Test(req, 60_000) // a hung route fails the test instead of the run
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
