@@ -57,7 +57,7 @@ type Deps struct {
 type Service struct {
 	d       Deps
 	cfg     Config
-	codeKey []byte
+	codeKey attendance.Signer
 }
 
 // NewService builds the service.
@@ -68,7 +68,7 @@ func NewService(cfg Config, d Deps) *Service {
 	if cfg.QRRotate <= 0 {
 		cfg.QRRotate = 30 * time.Second
 	}
-	return &Service{d: d, cfg: cfg, codeKey: attendance.CodeKey(cfg.Secret)}
+	return &Service{d: d, cfg: cfg, codeKey: CodeSigner(cfg.Secret)}
 }
 
 // Day is the campus calendar day t falls on.

@@ -482,7 +482,7 @@ func openSession() attendance.Session {
 
 func code(t *testing.T, sessionID int64, at time.Time) string {
 	t.Helper()
-	c, _ := attendance.IssueCode(attendance.CodeKey(secret), sessionID, at, 30*time.Second)
+	c, _ := attendance.IssueCode(app.CodeSigner(secret), sessionID, at, 30*time.Second)
 	return c
 }
 
@@ -646,7 +646,7 @@ func TestSessions(t *testing.T) {
 		require.NoError(t, err)
 		parsed, err := attendance.ParseCode(c)
 		require.NoError(t, err)
-		require.NoError(t, attendance.VerifyCode(attendance.CodeKey(secret), parsed, now, 30*time.Second))
+		require.NoError(t, attendance.VerifyCode(app.CodeSigner(secret), parsed, now, 30*time.Second))
 		assert.Equal(t, now.Add(30*time.Second), exp)
 	})
 	t.Run("no code for a closed session", func(t *testing.T) {

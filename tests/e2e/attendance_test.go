@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	appattendance "github.com/campus/campus/application/attendance"
+
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/domain/attendance"
 	"github.com/campus/campus/domain/student"
@@ -291,7 +293,7 @@ func TestAttendanceBulk10k(t *testing.T) {
 // codeAt forges nothing: it issues a code with the harness's SECRET_KEY, as
 // the server would have at another time.
 func codeAt(sessionID int64, at time.Time) string {
-	c, _ := attendance.IssueCode(attendance.CodeKey([]byte(base["SECRET_KEY"])), sessionID, at, 30*time.Second)
+	c, _ := attendance.IssueCode(appattendance.CodeSigner([]byte(base["SECRET_KEY"])), sessionID, at, 30*time.Second)
 	return c
 }
 
