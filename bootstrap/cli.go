@@ -175,22 +175,30 @@ func seedAccounts(ctx context.Context, cfg config.Config, s *seed.Service, log *
 	return nil
 }
 
+// redisProcess loads the configuration of a process that only makes sense
+// with Redis (worker, scheduler), refuses what serve would refuse, and
+// opens its logger.
+func redisProcess(cmd *cobra.Command, name, inProcess string) (config.Config, *slog.Logger, func(), error) {
+	cfg, err := loadConfig(cmd.ErrOrStderr())
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, nil, fmt.Errorf("refusing to start: %w", err)
+	}
+	if !cfg.Redis.Enabled() {
+		return cfg, nil, nil, fmt.Errorf("campus %s needs REDIS_URL: without it, campus serve runs %s in-process", name, inProcess)
+	}
+	log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+	return cfg, log, closeLog, err
+}
+
 func workerCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "worker",
 		Short: "Run background jobs from the Redis queue and relay the outbox into it (needs REDIS_URL)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			if err := cfg.Validate(); err != nil {
-				return fmt.Errorf("refusing to start: %w", err)
-			}
-			if !cfg.Redis.Enabled() {
-				return errors.New("campus worker needs REDIS_URL: without it, campus serve runs the background work in-process")
-			}
-			log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+			cfg, log, closeLog, err := redisProcess(cmd, "worker", "the background work")
 			if err != nil {
 				return err
 			}
@@ -213,17 +221,7 @@ func schedulerCmd() *cobra.Command {
 		Use:   "scheduler",
 		Short: "Enqueue the periodic jobs (once per tick, however many schedulers run; needs REDIS_URL)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			if err := cfg.Validate(); err != nil {
-				return fmt.Errorf("refusing to start: %w", err)
-			}
-			if !cfg.Redis.Enabled() {
-				return errors.New("campus scheduler needs REDIS_URL: without it, campus serve runs the schedule in-process")
-			}
-			log, closeLog, err := newLogger(cfg, cmd.ErrOrStderr())
+			cfg, log, closeLog, err := redisProcess(cmd, "scheduler", "the schedule")
 			if err != nil {
 				return err
 			}
