@@ -8,10 +8,8 @@ import (
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/worker"
 	appagent "github.com/campus/campus/application/agent"
-	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/bootstrap/config"
-	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/ports"
 )
 
@@ -56,11 +54,14 @@ func workerConfig() worker.Config { return worker.Config{} }
 
 // embeddedWorker is the API process's own worker: always in the embedded
 // mode (its queue lives in this process), with Redis only when asked.
-func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, m *maintenance.Service, a *appagent.Service, log *slog.Logger) (*worker.Worker, error) {
+func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, a Agents, log *slog.Logger) (*worker.Worker, error) {
 	if !b.Enabled || (c.Redis.Enabled() && !o.WithWorker) {
 		return nil, nil
 	}
-	w := newWorker(b, r, m, a, log)
+	w, err := newWorker(b, r, a, log)
+	if err != nil {
+		return nil, err
+	}
 	if !c.Redis.Enabled() { // no separate scheduler process without Redis
 		s, err := queue.NewInProcessScheduler(b.Queue, periodic(), log)
 		if err != nil {
@@ -73,27 +74,25 @@ func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Ser
 	return w, nil
 }
 
-func newWorker(b *Background, r *relay.Service, m *maintenance.Service, a *appagent.Service, log *slog.Logger) *worker.Worker {
+func newWorker(b *Background, r *relay.Service, a Agents, log *slog.Logger) (*worker.Worker, error) {
 	w := worker.New(workerConfig(), b.Runner, r, log)
-	w.Maintenance(m, a)
-	return w
+	if err := registerAgents(w, a); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
-// periodic is the schedule of the scheduled agents, as the queue adapters
-// take it.
+// periodic is the agents' schedules (an event-driven agent may also have
+// one, e.g. a nightly pass over everyone), as the queue adapters take it.
 func periodic() []queue.Periodic {
 	var out []queue.Periodic
 	for _, d := range appagent.Definitions() {
-		if d.Trigger == agent.OnSchedule {
+		if d.Schedule != "" {
 			out = append(out, queue.Periodic{Name: d.Name, Spec: d.Schedule, JobType: d.JobType, Queue: ports.QueueLow})
 		}
 	}
 	return out
 }
-
-func agentDefinitions() []agent.Definition { return appagent.Definitions() }
-
-func maintenanceConfig() maintenance.Config { return maintenance.Config{} }
 
 func asynqScheduler(c config.Config, log *slog.Logger) (*queue.AsynqScheduler, func(), error) {
 	return queue.NewAsynqScheduler(queue.AsynqConfig{RedisURL: c.Redis.URL, QueuePrefix: c.Tasks.QueuePrefix, Logger: log}, periodic())

@@ -15,14 +15,11 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
-	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
-	"github.com/campus/campus/application/maintenance"
-	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -30,29 +27,20 @@ import (
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
-	"github.com/campus/campus/ports"
 )
 
 // InitializeAPI assembles the API process.
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
 	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
-		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, maintenanceConfig, maintenance.NewService,
-		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"), appnotification.NewService)
+		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, agentSet)
 	return nil, nil, nil
 }
 
 // InitializeWorker assembles `campus worker`: the relay and the job handlers.
 func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
-	wire.Build(storeConfig, store.Open, store.NewOutbox, wire.Bind(new(ports.Outbox), new(*store.Outbox)),
-		store.NewHousekeeping, wire.Bind(new(ports.Housekeeping), new(*store.Housekeeping)),
-		system.NewClock, wire.Bind(new(ports.Clock), new(*system.Clock)),
-		store.NewAgentStore, wire.Bind(new(ports.AgentStore), new(*store.AgentStore)), wire.Bind(new(ports.TaskLedger), new(*store.AgentStore)),
-		store.NewAuditLog, wire.Bind(new(ports.AuditLog), new(*store.AuditLog)),
-		system.NewIDs, wire.Bind(new(ports.IDGenerator), new(*system.IDs)),
-		agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"),
-		background, queuePort, relay.NewService, maintenanceConfig, maintenance.NewService, newWorker,
-		wire.Struct(new(WorkerProcess), "*"))
+	wire.Build(storeConfig, store.ProviderSet, system.ProviderSet, agentSet,
+		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
 	return nil, nil, nil
 }
 

@@ -218,7 +218,11 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	config7 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
 	maintenanceService := maintenance.NewService(config7, housekeeping, outbox, clock)
-	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, maintenanceService, agentService, log)
+	agents := Agents{
+		Runs:        agentService,
+		Maintenance: maintenanceService,
+	}
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, log)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -256,9 +260,6 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	queue := queuePort(bootstrapBackground)
 	clock := system.NewClock()
 	service := relay.NewService(outbox, queue, clock)
-	config3 := maintenanceConfig()
-	housekeeping := store.NewHousekeeping(db)
-	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
 	v := agentDefinitions()
 	agentStore := store.NewAgentStore(db)
 	auditLog := store.NewAuditLog(db)
@@ -272,7 +273,19 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		IDs:   iDs,
 	}
 	agentService := agent.NewService(v, deps)
-	worker := newWorker(bootstrapBackground, service, maintenanceService, agentService, log)
+	config3 := maintenanceConfig()
+	housekeeping := store.NewHousekeeping(db)
+	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
+	agents := Agents{
+		Runs:        agentService,
+		Maintenance: maintenanceService,
+	}
+	worker, err := newWorker(bootstrapBackground, service, agents, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	workerProcess := &WorkerProcess{
 		Worker: worker,
 		DB:     db,

@@ -7,14 +7,15 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/campus/campus/adapters/queue"
-	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/jobs"
-	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/relay"
+	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 )
@@ -44,6 +45,14 @@ type Worker struct {
 	log       *slog.Logger
 	handled   map[string]bool
 	scheduler Scheduler
+	// subscribers are the agents each event type runs, in registration order.
+	subscribers map[string][]subscriber
+}
+
+type subscriber struct {
+	exec Executor
+	name string
+	on   func(ctx context.Context, e jobs.Event) (map[string]int, error)
 }
 
 // New builds a worker over the runner and the relay.
@@ -57,7 +66,7 @@ func New(cfg Config, runner queue.Runner, r *relay.Service, log *slog.Logger) *W
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
-	return &Worker{cfg: cfg, runner: runner, relay: r, log: log, handled: map[string]bool{}}
+	return &Worker{cfg: cfg, runner: runner, relay: r, log: log, handled: map[string]bool{}, subscribers: map[string][]subscriber{}}
 }
 
 // Handle registers the handler of a job type; call it before Run.
@@ -70,26 +79,72 @@ func (w *Worker) Handle(jobType string, h queue.Handler) {
 // scheduler process).
 func (w *Worker) RunScheduler(s Scheduler) { w.scheduler = s }
 
-// Maintenance registers the maintenance agent's job; each run is recorded
-// through the agents service (and skipped while the agent is disabled).
-func (w *Worker) Maintenance(m *maintenance.Service, agents *appagent.Service) {
-	w.Handle(jobs.Maintenance, func(ctx context.Context, _ []byte) error {
-		return agents.Execute(ctx, appagent.Maintenance, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
-			r, err := m.Run(ctx)
-			return map[string]int{"sessions_pruned": r.SessionsPruned, "events_pruned": r.EventsPruned,
-				"checkin_sessions_closed": r.CheckInSessionsClosed}, err
+// Executor runs one agent run and records it (the agents service):
+// skipped while the agent is disabled, failed with fn's error.
+type Executor interface {
+	Execute(ctx context.Context, name, taskID string, fn func(ctx context.Context) (map[string]int, error)) error
+}
+
+// AgentHandlers are what an agent does, each returning the counts its run
+// records: OnEvent for every event of def.Events, Run for def.JobType (its
+// schedule's ticks and run-now requests).
+type AgentHandlers struct {
+	OnEvent func(ctx context.Context, e jobs.Event) (map[string]int, error)
+	Run     func(ctx context.Context) (map[string]int, error)
+}
+
+// Agent registers an agent's handlers; call it before Run. Every run is
+// recorded through x under the job's id (for an event, the event's id).
+func (w *Worker) Agent(x Executor, def agent.Definition, h AgentHandlers) {
+	if h.Run != nil && def.JobType != "" {
+		run := h.Run
+		w.Handle(def.JobType, func(ctx context.Context, _ []byte) error {
+			return x.Execute(ctx, def.Name, queue.JobID(ctx), run)
 		})
-	})
+	}
+	if h.OnEvent != nil {
+		for _, t := range def.Events {
+			w.subscribers[t] = append(w.subscribers[t], subscriber{exec: x, name: def.Name, on: h.OnEvent})
+		}
+	}
+}
+
+// dispatch runs every agent subscribed to the event, each as its own
+// recorded run. One agent's failure fails the job, so the queue retries
+// it; the agents that succeeded run again then, which their idempotence
+// makes harmless.
+func (w *Worker) dispatch(subs []subscriber) func(ctx context.Context, payload []byte) error {
+	return func(ctx context.Context, payload []byte) error {
+		e, err := decodeEvent(payload)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, s := range subs {
+			on := s.on
+			if err := s.exec.Execute(ctx, s.name, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
+				return on(ctx, e)
+			}); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
 }
 
 // Run starts the handlers and relays the outbox until ctx ends, then lets
 // running jobs finish (up to ShutdownTimeout).
 func (w *Worker) Run(ctx context.Context) error {
-	// An event no agent subscribes to yet is acknowledged, not failed: it
+	// An event no agent subscribes to is acknowledged, not failed: it
 	// reached the queue, and nothing is waiting for it.
 	for _, t := range event.Types() {
-		if jt := jobs.ForEvent(t); !w.handled[jt] {
-			w.runner.Handle(jt, w.acknowledge)
+		jt := jobs.ForEvent(t)
+		switch {
+		case w.handled[jt]:
+		case len(w.subscribers[t]) > 0:
+			w.runner.Handle(jt, w.dispatch(w.subscribers[t]))
+		default:
+			w.runner.Handle(jt, acknowledge)
 		}
 	}
 	if err := w.runner.Start(); err != nil {
@@ -134,10 +189,15 @@ func (w *Worker) stop() error {
 
 // acknowledge checks that an event job is well formed (a malformed one is
 // archived, not retried) and does nothing else.
-func (w *Worker) acknowledge(_ context.Context, payload []byte) error {
+func acknowledge(_ context.Context, payload []byte) error {
+	_, err := decodeEvent(payload)
+	return err
+}
+
+func decodeEvent(payload []byte) (jobs.Event, error) {
 	var e jobs.Event
 	if err := json.Unmarshal(payload, &e); err != nil || e.ID == "" || e.Type == "" {
-		return fault.New(fault.Invalid, "malformed event payload")
+		return jobs.Event{}, fault.New(fault.Invalid, "malformed event payload")
 	}
-	return nil
+	return e, nil
 }

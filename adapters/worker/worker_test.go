@@ -17,6 +17,7 @@ import (
 	"github.com/campus/campus/adapters/worker"
 	"github.com/campus/campus/application/jobs"
 	"github.com/campus/campus/application/relay"
+	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/ports"
 	"github.com/campus/campus/tests/mocks"
@@ -70,5 +71,63 @@ func TestRunRelaysAndRunsJobs(t *testing.T) {
 		require.NoError(t, err)
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// recorder is an Executor that records each run's agent and task id.
+type recorder struct{ runs chan [2]string }
+
+func (r recorder) Execute(ctx context.Context, name, taskID string, fn func(ctx context.Context) (map[string]int, error)) error {
+	_, err := fn(ctx)
+	r.runs <- [2]string{name, taskID}
+	return err
+}
+
+// TestAgentsRunOnTheirEventsAndJobs: an agent runs once per event it
+// subscribes to (recorded under the event's id), and its own job runs its
+// Run; an event two agents subscribe to runs both.
+func TestAgentsRunOnTheirEventsAndJobs(t *testing.T) {
+	ob := mocks.NewOutbox(t)
+	ob.EXPECT().Pending(mock.Anything, 500).Return([]event.Event{
+		event.New("e1", event.ComplaintFiled, "complaint", "7", time.Now(), map[string]any{"title": "Broken heater"}),
+	}, nil).Once()
+	ob.EXPECT().Pending(mock.Anything, 500).Return(nil, nil).Maybe()
+	ob.EXPECT().MarkRelayed(mock.Anything, mock.Anything, mock.Anything).Return(nil)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q := queue.NewInProcess(queue.InProcessConfig{Concurrency: 2, Logger: log})
+	w := worker.New(worker.Config{RelayInterval: 10 * time.Millisecond}, q, relay.NewService(ob, q, system.NewClock()), log)
+	rec := recorder{runs: make(chan [2]string, 4)}
+	titles := make(chan string, 2)
+	on := func(_ context.Context, e jobs.Event) (map[string]int, error) {
+		titles <- e.Data["title"].(string)
+		return nil, nil
+	}
+	w.Agent(rec, agent.Definition{Name: "triage", Events: []string{event.ComplaintFiled}}, worker.AgentHandlers{OnEvent: on})
+	w.Agent(rec, agent.Definition{Name: "sweep", Events: []string{event.ComplaintFiled}, JobType: "complaint:sweep"},
+		worker.AgentHandlers{OnEvent: on, Run: func(context.Context) (map[string]int, error) { return nil, nil }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+
+	got := map[[2]string]bool{}
+	for range 2 {
+		select {
+		case r := <-rec.runs:
+			got[r] = true
+		case <-time.After(5 * time.Second):
+			t.Fatal("the subscribed agents did not run")
+		}
+	}
+	assert.Equal(t, map[[2]string]bool{{"triage", "e1"}: true, {"sweep", "e1"}: true}, got)
+	assert.Equal(t, "Broken heater", <-titles)
+
+	_, err := q.Enqueue(context.Background(), ports.Job{Type: "complaint:sweep"}, ports.EnqueueOptions{ID: "run-1"})
+	require.NoError(t, err)
+	select {
+	case r := <-rec.runs:
+		assert.Equal(t, [2]string{"sweep", "run-1"}, r)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the agent's own job did not run")
 	}
 }
