@@ -18,6 +18,11 @@ type RiskRepository interface {
 	// OpenForStudent lists every open record of the student, ordered by
 	// id: all of them, because the student's score is derived from all.
 	OpenForStudent(ctx context.Context, studentID int64) ([]risk.Risk, error)
+	// OpenBySubject is the open record with this SubjectKey (fault.NotFound
+	// when none); creating a second open one is fault.Conflict.
+	OpenBySubject(ctx context.Context, subject string) (risk.Risk, error)
+	// EverAbout reports whether any record, open or resolved, has this SubjectKey.
+	EverAbout(ctx context.Context, subject string) (bool, error)
 	// Update loads the record, applies fn and saves the result in one
 	// transaction; fn's error aborts the update and is returned as is.
 	Update(ctx context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error)

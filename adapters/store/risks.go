@@ -47,6 +47,7 @@ type riskRow struct {
 	UpdatedAt   time.Time  `bun:"updated_at"`
 	ResolvedAt  *time.Time `bun:"resolved_at"`
 	ResolvedBy  *int64     `bun:"resolved_by"`
+	SubjectKey  *string    `bun:"subject_key"`
 }
 
 // factorJSON is the stored form of one factor.
@@ -68,7 +69,7 @@ func toRiskRow(r risk.Risk) (riskRow, error) {
 	}
 	return riskRow{ID: r.ID, StudentID: r.StudentID, RiskType: string(r.Type), Severity: string(r.Severity), Score: r.Score,
 		Factors: string(b), Description: r.Description, Source: r.Source, Status: string(r.Status), ActionTaken: r.ActionTaken,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy}, nil
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy, SubjectKey: nonEmpty(r.SubjectKey)}, nil
 }
 
 func (r riskRow) domain() (risk.Risk, error) {
@@ -85,7 +86,21 @@ func (r riskRow) domain() (risk.Risk, error) {
 	return risk.Risk{ID: r.ID, StudentID: r.StudentID, Type: risk.Type(r.RiskType), Severity: risk.Severity(r.Severity),
 		Score: r.Score, Factors: factors, Description: r.Description, Source: r.Source, Status: risk.Status(r.Status),
 		ActionTaken: r.ActionTaken, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), ResolvedAt: utcPtr(r.ResolvedAt),
-		ResolvedBy: r.ResolvedBy}, nil
+		ResolvedBy: r.ResolvedBy, SubjectKey: deref(r.SubjectKey)}, nil
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func riskRows(rows []riskRow) ([]risk.Risk, error) {
@@ -173,6 +188,27 @@ func (repo *RiskRepository) OpenForStudent(ctx context.Context, studentID int64)
 		return nil, fmt.Errorf("open risks of student %d: %w", studentID, translate(err, thingRisk))
 	}
 	return riskRows(rows)
+}
+
+// OpenBySubject returns the open record about subject (fault.NotFound
+// when there is none).
+func (repo *RiskRepository) OpenBySubject(ctx context.Context, subject string) (risk.Risk, error) {
+	var row riskRow
+	err := repo.db.conn(ctx).NewSelect().Model(&row).
+		Where("r.subject_key = ?", subject).Where("r.status = ?", string(risk.Open)).Limit(1).Scan(ctx)
+	if err != nil {
+		return risk.Risk{}, fmt.Errorf("open risk about %s: %w", subject, translate(err, thingRisk))
+	}
+	return row.domain()
+}
+
+// EverAbout reports whether any record, open or resolved, is about subject.
+func (repo *RiskRepository) EverAbout(ctx context.Context, subject string) (bool, error) {
+	ok, err := repo.db.conn(ctx).NewSelect().Model((*riskRow)(nil)).Where("r.subject_key = ?", subject).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("risks about %s: %w", subject, translate(err, thingRisk))
+	}
+	return ok, nil
 }
 
 // Update loads the record under a write lock, applies fn and saves it, all

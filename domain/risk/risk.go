@@ -128,6 +128,10 @@ type Risk struct {
 	UpdatedAt   time.Time
 	ResolvedAt  *time.Time
 	ResolvedBy  *int64
+	// SubjectKey names what an agent's record is about (e.g.
+	// "attendance:student:7"); at most one open record has a given key, so
+	// an agent updates its record in place. Empty for manual records.
+	SubjectKey string
 }
 
 // Fields are what a caller supplies to create a record.

@@ -42,6 +42,7 @@ func TestRiskStore(t *testing.T) {
 		{"ConcurrentResolve", testRiskConcurrentResolve},
 		{"StudentDeleteUnlinks", testRiskStudentDelete},
 		{"StudentLookup", testStudentLookup},
+		{"Subject", testRiskSubject},
 	}
 	for _, s := range testenv.Stores() {
 		t.Run(s.Name, func(t *testing.T) {
@@ -297,4 +298,44 @@ func testStudentLookup(t *testing.T, r *riskRepos) {
 	empty, err := r.lookup.ByRollNos(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, empty)
+}
+
+// testRiskSubject: one open record per subject (a second is a conflict),
+// found by its key; once resolved a new one may open, and EverAbout
+// remembers both.
+func testRiskSubject(t *testing.T, r *riskRepos) {
+	ctx := context.Background()
+	key := "attendance:student:1"
+	_, err := r.risks.OpenBySubject(ctx, key)
+	assertKind(t, err, fault.NotFound)
+	ever, err := r.risks.EverAbout(ctx, key)
+	require.NoError(t, err)
+	assert.False(t, ever)
+
+	first, err := risk.New(risk.Fields{Type: "attendance", Severity: "medium", Description: "Rate 0.70"}, "attendance-risk", base)
+	require.NoError(t, err)
+	first.SubjectKey = key
+	require.NoError(t, r.risks.Create(ctx, &first))
+	got, err := r.risks.OpenBySubject(ctx, key)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, got.ID)
+	assert.Equal(t, key, got.SubjectKey)
+
+	dup := first
+	dup.ID = 0
+	assertKind(t, r.risks.Create(ctx, &dup), fault.Conflict)
+
+	_, err = r.risks.Update(ctx, first.ID, func(x *risk.Risk) error {
+		return x.Apply(risk.Change{Status: ptr("resolved")}, 1, base.Add(time.Hour))
+	})
+	require.NoError(t, err)
+	_, err = r.risks.OpenBySubject(ctx, key)
+	assertKind(t, err, fault.NotFound)
+	ever, err = r.risks.EverAbout(ctx, key)
+	require.NoError(t, err)
+	assert.True(t, ever)
+	second := dup
+	require.NoError(t, r.risks.Create(ctx, &second), "a resolved record does not block a new one")
+	manual := newRiskRecord(t, r, nil, "other", "low")
+	assert.Empty(t, manual.SubjectKey)
 }

@@ -71,6 +71,63 @@ func (_c *RiskRepository_Create_Call) RunAndReturn(run func(context.Context, *ri
 	return _c
 }
 
+// EverAbout provides a mock function with given fields: ctx, subject
+func (_m *RiskRepository) EverAbout(ctx context.Context, subject string) (bool, error) {
+	ret := _m.Called(ctx, subject)
+
+	if len(ret) == 0 {
+		panic("no return value specified for EverAbout")
+	}
+
+	var r0 bool
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, string) (bool, error)); ok {
+		return rf(ctx, subject)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, string) bool); ok {
+		r0 = rf(ctx, subject)
+	} else {
+		r0 = ret.Get(0).(bool)
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, string) error); ok {
+		r1 = rf(ctx, subject)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// RiskRepository_EverAbout_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'EverAbout'
+type RiskRepository_EverAbout_Call struct {
+	*mock.Call
+}
+
+// EverAbout is a helper method to define mock.On call
+//   - ctx context.Context
+//   - subject string
+func (_e *RiskRepository_Expecter) EverAbout(ctx interface{}, subject interface{}) *RiskRepository_EverAbout_Call {
+	return &RiskRepository_EverAbout_Call{Call: _e.mock.On("EverAbout", ctx, subject)}
+}
+
+func (_c *RiskRepository_EverAbout_Call) Run(run func(ctx context.Context, subject string)) *RiskRepository_EverAbout_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string))
+	})
+	return _c
+}
+
+func (_c *RiskRepository_EverAbout_Call) Return(_a0 bool, _a1 error) *RiskRepository_EverAbout_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *RiskRepository_EverAbout_Call) RunAndReturn(run func(context.Context, string) (bool, error)) *RiskRepository_EverAbout_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // Get provides a mock function with given fields: ctx, id
 func (_m *RiskRepository) Get(ctx context.Context, id int64) (risk.Risk, error) {
 	ret := _m.Called(ctx, id)
@@ -182,6 +239,63 @@ func (_c *RiskRepository_List_Call) Return(_a0 page.Result[risk.Risk], _a1 error
 }
 
 func (_c *RiskRepository_List_Call) RunAndReturn(run func(context.Context, risk.Filter, page.Request) (page.Result[risk.Risk], error)) *RiskRepository_List_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
+// OpenBySubject provides a mock function with given fields: ctx, subject
+func (_m *RiskRepository) OpenBySubject(ctx context.Context, subject string) (risk.Risk, error) {
+	ret := _m.Called(ctx, subject)
+
+	if len(ret) == 0 {
+		panic("no return value specified for OpenBySubject")
+	}
+
+	var r0 risk.Risk
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, string) (risk.Risk, error)); ok {
+		return rf(ctx, subject)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, string) risk.Risk); ok {
+		r0 = rf(ctx, subject)
+	} else {
+		r0 = ret.Get(0).(risk.Risk)
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, string) error); ok {
+		r1 = rf(ctx, subject)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// RiskRepository_OpenBySubject_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'OpenBySubject'
+type RiskRepository_OpenBySubject_Call struct {
+	*mock.Call
+}
+
+// OpenBySubject is a helper method to define mock.On call
+//   - ctx context.Context
+//   - subject string
+func (_e *RiskRepository_Expecter) OpenBySubject(ctx interface{}, subject interface{}) *RiskRepository_OpenBySubject_Call {
+	return &RiskRepository_OpenBySubject_Call{Call: _e.mock.On("OpenBySubject", ctx, subject)}
+}
+
+func (_c *RiskRepository_OpenBySubject_Call) Run(run func(ctx context.Context, subject string)) *RiskRepository_OpenBySubject_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string))
+	})
+	return _c
+}
+
+func (_c *RiskRepository_OpenBySubject_Call) Return(_a0 risk.Risk, _a1 error) *RiskRepository_OpenBySubject_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *RiskRepository_OpenBySubject_Call) RunAndReturn(run func(context.Context, string) (risk.Risk, error)) *RiskRepository_OpenBySubject_Call {
 	_c.Call.Return(run)
 	return _c
 }
