@@ -275,6 +275,12 @@ func NewAsynqRunner(cfg AsynqConfig) *AsynqRunner {
 // Handle implements Runner.
 func (r *AsynqRunner) Handle(jobType string, h Handler) {
 	r.mux.Handle(jobType, asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		if w := t.ResultWriter(); w != nil {
+			ctx = withResult(ctx, func(b []byte) error {
+				_, err := w.Write(b)
+				return err
+			})
+		}
 		err := h(ctx, t.Payload())
 		if err != nil && final(err) {
 			return skipRetry{err}

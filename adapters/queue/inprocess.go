@@ -299,10 +299,13 @@ func (q *InProcess) work() {
 		info := snapshot(j)
 		q.mu.Unlock()
 
-		err := q.run(h, info, j.timeout)
+		result, err := q.run(h, info, j.timeout)
 
 		q.mu.Lock()
 		q.running--
+		if result != nil {
+			j.info.Result = result
+		}
 		q.finish(j, err, now)
 		q.mu.Unlock()
 	}
@@ -310,9 +313,9 @@ func (q *InProcess) work() {
 
 // run calls h for one attempt, turning a panic into an error so a broken
 // handler cannot take the process down.
-func (q *InProcess) run(h Handler, info ports.JobInfo, timeout time.Duration) (err error) {
+func (q *InProcess) run(h Handler, info ports.JobInfo, timeout time.Duration) (result []byte, err error) {
 	if h == nil {
-		return noHandler(info.Type)
+		return nil, noHandler(info.Type)
 	}
 	ctx, cancel := context.WithTimeout(q.base, timeout)
 	defer cancel()
@@ -321,7 +324,12 @@ func (q *InProcess) run(h Handler, info ports.JobInfo, timeout time.Duration) (e
 			err = fmt.Errorf("panic in handler for %s: %v", info.Type, r)
 		}
 	}()
-	return h(withJobID(ctx, info.ID), info.Payload)
+	ctx = withResult(withJobID(ctx, info.ID), func(b []byte) error {
+		result = append([]byte(nil), b...)
+		return nil
+	})
+	err = h(ctx, info.Payload)
+	return result, err
 }
 
 // finish records an attempt's outcome; q.mu is held.
@@ -463,5 +471,8 @@ func snapshot(j *inJob) ports.JobInfo {
 		info.CompletedAt = &t
 	}
 	info.Payload = append([]byte(nil), info.Payload...)
+	if info.Result != nil {
+		info.Result = append([]byte(nil), info.Result...)
+	}
 	return info
 }

@@ -93,6 +93,7 @@ func TestQueueContract(t *testing.T) {
 		{"UnknownQueue", testQueueUnknownQueue},
 		{"GracefulShutdown", testQueueGracefulShutdown},
 		{"StrictPriority", testQueueStrictPriority},
+		{"Result", testQueueResult},
 	}
 	for _, b := range queueBackends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -128,6 +129,26 @@ func testQueueHandledOnce(t *testing.T, b queueBackend) {
 	assert.True(t, got.CreatedAt.After(before), "created at %v", got.CreatedAt)
 	require.NotNil(t, got.CompletedAt)
 	assert.False(t, got.CompletedAt.Before(got.CreatedAt.Truncate(time.Second)))
+}
+
+// testQueueResult: what a handler writes as its result is reported with
+// the completed job; a job that wrote nothing has none.
+func testQueueResult(t *testing.T, b queueBackend) {
+	q, r := b.open(t, queueSetup{concurrency: 1})
+	r.Handle("test:result", func(ctx context.Context, p []byte) error {
+		if string(p) == "quiet" {
+			return nil
+		}
+		return queue.WriteResult(ctx, []byte(`{"rows":3}`))
+	})
+	require.NoError(t, r.Start())
+	_, err := q.Enqueue(t.Context(), ports.Job{Type: "test:result", Payload: []byte("loud")}, ports.EnqueueOptions{ID: "res-1"})
+	require.NoError(t, err)
+	_, err = q.Enqueue(t.Context(), ports.Job{Type: "test:result", Payload: []byte("quiet")}, ports.EnqueueOptions{ID: "res-2"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"rows":3}`, string(queueWaitState(t, q, "res-1", ports.JobCompleted, 5*time.Second).Result))
+	assert.Empty(t, queueWaitState(t, q, "res-2", ports.JobCompleted, 5*time.Second).Result)
+	require.Error(t, queue.WriteResult(t.Context(), []byte("x")), "outside a job there is nothing to write to")
 }
 
 func testQueueDuplicateID(t *testing.T, b queueBackend) {
