@@ -9,6 +9,7 @@ import (
 	"github.com/campus/campus/adapters/worker"
 	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/relay"
+	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/ports"
 )
@@ -54,11 +55,11 @@ func workerConfig() worker.Config { return worker.Config{} }
 
 // embeddedWorker is the API process's own worker: always in the embedded
 // mode (its queue lives in this process), with Redis only when asked.
-func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, a Agents, log *slog.Logger) (*worker.Worker, error) {
+func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, a Agents, students *student.Service, log *slog.Logger) (*worker.Worker, error) {
 	if !b.Enabled || (c.Redis.Enabled() && !o.WithWorker) {
 		return nil, nil
 	}
-	w, err := newWorker(b, r, a, log)
+	w, err := newWorker(b, r, a, students, log)
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +75,9 @@ func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Ser
 	return w, nil
 }
 
-func newWorker(b *Background, r *relay.Service, a Agents, log *slog.Logger) (*worker.Worker, error) {
+func newWorker(b *Background, r *relay.Service, a Agents, students *student.Service, log *slog.Logger) (*worker.Worker, error) {
 	w := worker.New(workerConfig(), b.Runner, r, log)
+	w.StudentImports(students)
 	if err := registerAgents(w, a); err != nil {
 		return nil, err
 	}

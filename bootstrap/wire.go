@@ -40,6 +40,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 // InitializeWorker assembles `campus worker`: the relay and the job handlers.
 func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
 	wire.Build(storeConfig, store.ProviderSet, system.ProviderSet, agentSet,
+		cacheConfig, cache.ProviderSet, studentConfig, student.NewService, wire.Struct(new(student.Deps), "*"),
 		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
 	return nil, nil, nil
 }

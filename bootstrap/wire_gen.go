@@ -90,6 +90,14 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	config5 := studentConfig(cfg)
 	outbox := store.NewOutbox(db)
 	studentLookup := store.NewStudentLookup(db)
+	bootstrapBackground, cleanup3, err := background(cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	queue := queuePort(bootstrapBackground)
+	agentStore := store.NewAgentStore(db)
 	studentDeps := student.Deps{
 		Repo:   studentRepository,
 		Audit:  auditLog,
@@ -99,6 +107,9 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Outbox: outbox,
 		IDs:    iDs,
 		Lookup: studentLookup,
+		Queue:  queue,
+		Tasks:  agentStore,
+		Users:  userRepository,
 	}
 	studentService := student.NewService(config5, studentDeps)
 	auditService := audit.NewService(auditLog, clock)
@@ -167,14 +178,6 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	}
 	riskService := risk.NewService(riskDeps)
 	v2 := agentDefinitions()
-	agentStore := store.NewAgentStore(db)
-	bootstrapBackground, cleanup3, err := background(cfg, log)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	queue := queuePort(bootstrapBackground)
 	agentDeps := agent.Deps{
 		Store: agentStore,
 		Tasks: agentStore,
@@ -222,7 +225,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Runs:        agentService,
 		Maintenance: maintenanceService,
 	}
-	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, log)
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, log)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -280,8 +283,35 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Runs:        agentService,
 		Maintenance: maintenanceService,
 	}
-	worker, err := newWorker(bootstrapBackground, service, agents, log)
+	config4 := studentConfig(cfg)
+	studentRepository := store.NewStudentRepository(db)
+	txRunner := store.NewTxRunner(db)
+	config5 := cacheConfig(cfg)
+	cacheCache, cleanup3, err := cache.New(config5)
 	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	studentLookup := store.NewStudentLookup(db)
+	userRepository := store.NewUserRepository(db)
+	studentDeps := student.Deps{
+		Repo:   studentRepository,
+		Audit:  auditLog,
+		Tx:     txRunner,
+		Clock:  clock,
+		Cache:  cacheCache,
+		Outbox: outbox,
+		IDs:    iDs,
+		Lookup: studentLookup,
+		Queue:  queue,
+		Tasks:  agentStore,
+		Users:  userRepository,
+	}
+	studentService := student.NewService(config4, studentDeps)
+	worker, err := newWorker(bootstrapBackground, service, agents, studentService, log)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -291,6 +321,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		DB:     db,
 	}
 	return workerProcess, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

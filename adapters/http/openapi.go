@@ -134,6 +134,14 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 		}
 		op.Responses = openapi3.NewResponses()
 		op.Responses.Set(strconv.Itoa(r.Status), &openapi3.ResponseRef{Value: ok})
+		if r.Accepted != nil {
+			ref, err := schemaOf(r.Accepted)
+			if err != nil {
+				return nil, fmt.Errorf("schema of %s %s accepted response: %w", r.Method, r.Path, err)
+			}
+			op.Responses.Set("202", &openapi3.ResponseRef{Value: openapi3.NewResponse().
+				WithDescription("Accepted: running as a background task").WithContent(openapi3.NewContentWithJSONSchemaRef(ref))})
+		}
 		for _, code := range errorCodes(r) {
 			op.Responses.Set(strconv.Itoa(code), problemResp(http.StatusText(code)))
 		}

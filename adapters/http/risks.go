@@ -35,9 +35,11 @@ func (s *Server) riskRoutes() []Route {
 			Guard: RequireRole(identity.RoleStudent), Response: StudentRiskDTO{}, handler: s.studentRisk},
 		{Method: "POST", Path: v1 + "/students/import", Tag: "students",
 			Summary: "Import students from CSV (body text/csv, or multipart field file): header row naming name, roll_no, department, " +
-				"semester (required) and section, email, status in any order and case; upsert on roll_no; at most 5000 data rows " +
-				"(413 beyond); rows equal to the stored record count as unchanged; dry_run=true applies nothing",
-			Guard: RequirePermission(identity.CreateStudent), Response: ImportResultDTO{}, RawBody: []string{"text/csv", "multipart/form-data"},
+				"semester (required) and section, email, status in any order and case; upsert on roll_no; rows equal to the stored " +
+				"record count as unchanged; dry_run=true applies nothing. Up to 5000 data rows answer 200 with the figures; a larger " +
+				"file (up to 200000 rows, within the body limit MAX_BODY_BYTES) answers 202 with a task_id: GET /api/v1/tasks/{task_id} " +
+				"reports it, with the same figures as its result when completed",
+			Guard: RequirePermission(identity.CreateStudent), Response: ImportResultDTO{}, Accepted: ImportTaskDTO{}, RawBody: []string{"text/csv", "multipart/form-data"},
 			Query:   []Param{{"dry_run", "boolean", "report what would happen without applying anything (default false)"}},
 			handler: s.importStudents},
 	}

@@ -19,6 +19,9 @@ type Route struct {
 	RawBody  []string
 	Response any // success body, nil when none
 	Status   int // success status
+	// Accepted is the body of a 202 answer, when the work may instead run
+	// as a background task.
+	Accepted any
 	Query    []Param
 	Limited  bool // counted by the per-IP auth limit
 	// Streaming answers with a stream that stays open (server-sent events).

@@ -56,11 +56,29 @@ func (s *Server) importStudents(c *fiber.Ctx) error {
 		return err
 	}
 	defer closeBody()
-	res, err := s.d.Students.Import(c.UserContext(), caller(c), body, dry != nil && *dry)
+	csv, err := io.ReadAll(body) // bounded by the body limit
 	if err != nil {
 		return err
 	}
+	res, taskID, err := s.d.Students.Submit(c.UserContext(), caller(c), csv, dry != nil && *dry)
+	if err != nil {
+		return err
+	}
+	if taskID != "" {
+		c.Location("/api/v1/tasks/" + taskID)
+		return c.Status(fiber.StatusAccepted).JSON(ImportTaskDTO{TaskID: taskID, Rows: res.Rows, DryRun: res.DryRun})
+	}
 	return c.JSON(importResultDTO(res))
+}
+
+// ImportTaskDTO is the answer of POST /students/import for a file too
+// large to import within the request: the background task doing it
+// (GET /api/v1/tasks/{task_id}; its result has the figures of an
+// ImportResultDTO).
+type ImportTaskDTO struct {
+	TaskID string `json:"task_id"`
+	Rows   int    `json:"rows"`
+	DryRun bool   `json:"dry_run"`
 }
 
 // csvBody returns the CSV file of an import request: the body itself, or

@@ -1,18 +1,23 @@
 package student
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
+	"github.com/campus/campus/application/jobs"
+
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/student"
+	"github.com/campus/campus/ports"
 )
 
 // ImportResult reports what an import did or, on a dry run, would do.
@@ -40,24 +45,123 @@ type importPlan struct {
 	st      student.Student
 }
 
-// Import upserts students from a CSV file on roll_no (see
-// student.ParseCSV for the format). Good rows are applied even when others
-// fail; a dry run applies nothing. Rows are written in batches, each in one
-// transaction with its audit entries and student.created events. A batch
-// the database rejects (another writer created one of its roll numbers
-// meanwhile) is retried row by row, each row against a fresh read, so one
-// row's conflict costs only that row. An error that is no row's fault (the
-// database is down) stops the import; batches committed before it stay.
+// Import upserts students from a CSV file of at most MaxImportRows data
+// rows on roll_no (see student.ParseCSV for the format). Good rows are
+// applied even when others fail; a dry run applies nothing. Rows are
+// written in batches, each in one transaction with its audit entries and
+// student.created events. A batch the database rejects (another writer
+// created one of its roll numbers meanwhile) is retried row by row, each
+// row against a fresh read, so one row's conflict costs only that row. An
+// error that is no row's fault (the database is down) stops the import;
+// batches committed before it stay.
 func (s *Service) Import(ctx context.Context, a identity.Actor, r io.Reader, dryRun bool) (ImportResult, error) {
-	for _, p := range []identity.Permission{identity.CreateStudent, identity.UpdateStudent} {
-		if _, err := identity.Can(a, p); err != nil {
-			return ImportResult{}, err
-		}
+	if err := canImport(a); err != nil {
+		return ImportResult{}, err
 	}
 	file, err := student.ParseCSV(r, student.MaxImportRows)
 	if err != nil {
 		return ImportResult{}, err
 	}
+	return s.apply(ctx, a, file, dryRun)
+}
+
+// Submit is an import request: a file of at most MaxImportRows data rows
+// is imported at once (taskID ""); a larger one, up to MaxImportFileRows,
+// is checked (its header and size), then enqueued as a background task
+// whose id is returned and whose result is the ImportResult. Both are
+// idempotent upserts, so a task that runs twice changes nothing more.
+func (s *Service) Submit(ctx context.Context, a identity.Actor, csv []byte, dryRun bool) (res ImportResult, taskID string, err error) {
+	if err := canImport(a); err != nil {
+		return ImportResult{}, "", err
+	}
+	file, err := student.ParseCSV(bytes.NewReader(csv), student.MaxImportFileRows)
+	if err != nil {
+		return ImportResult{}, "", err
+	}
+	if len(file.Rows) <= student.MaxImportRows {
+		res, err := s.apply(ctx, a, file, dryRun)
+		return res, "", err
+	}
+	if s.queue == nil || s.tasks == nil {
+		return ImportResult{}, "", fault.Newf(fault.TooLarge,
+			"The file has more than %d data rows and background tasks are off; split the file", student.MaxImportRows)
+	}
+	payload, err := json.Marshal(jobs.StudentImportJob{UserID: a.UserID, IP: a.Origin.IP, UserAgent: a.Origin.UserAgent,
+		RequestID: a.Origin.RequestID, DryRun: dryRun, CSV: csv})
+	if err != nil {
+		return ImportResult{}, "", fmt.Errorf("encode import job: %w", err)
+	}
+	id := s.ids.NewID()
+	if err := s.tasks.RecordTask(ctx, id, a.UserID); err != nil {
+		return ImportResult{}, "", err
+	}
+	if _, err := s.queue.Enqueue(ctx, ports.Job{Type: jobs.StudentImport, Payload: payload},
+		ports.EnqueueOptions{ID: id, Queue: ports.QueueDefault, MaxRetry: importRetries, Timeout: importTimeout}); err != nil {
+		return ImportResult{}, "", fmt.Errorf("enqueue import: %w", err)
+	}
+	e := audit.By(a, s.clock.Now(), "student.import", resource, "").
+		Change(nil, map[string]any{"task_id": id, "rows": len(file.Rows), "dry_run": dryRun})
+	if err := s.audit.Record(ctx, e); err != nil {
+		return ImportResult{}, "", err
+	}
+	return ImportResult{DryRun: dryRun, Rows: len(file.Rows)}, id, nil
+}
+
+// A background import is retried a few times (the database may be
+// restarting) within a generous bound per attempt.
+const (
+	importRetries = 3
+	importTimeout = 30 * time.Minute
+)
+
+var errImporterGone = fault.New(fault.Invalid, "The user who asked for this import can no longer import students")
+
+// RunImport runs an enqueued import as the user who asked for it, if
+// their account is still active and still allowed to import; otherwise
+// the task fails for good. A file that no longer parses fails for good.
+func (s *Service) RunImport(ctx context.Context, job jobs.StudentImportJob) (ImportResult, error) {
+	if s.users == nil {
+		return ImportResult{}, errors.New("run import: no user repository")
+	}
+	u, err := s.users.Get(ctx, job.UserID)
+	if errors.Is(err, fault.ErrNotFound) {
+		return ImportResult{}, errImporterGone
+	}
+	if err != nil {
+		return ImportResult{}, err
+	}
+	a := identity.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, StudentID: u.StudentID,
+		Origin: identity.Origin{IP: job.IP, UserAgent: job.UserAgent, RequestID: job.RequestID}}
+	if !u.IsActive || canImport(a) != nil {
+		return ImportResult{}, errImporterGone
+	}
+	file, err := student.ParseCSV(bytes.NewReader(job.CSV), student.MaxImportFileRows)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return s.apply(ctx, a, file, job.DryRun)
+}
+
+func canImport(a identity.Actor) error {
+	for _, p := range []identity.Permission{identity.CreateStudent, identity.UpdateStudent} {
+		if _, err := identity.Can(a, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Report is the result a finished import task reports.
+func (r ImportResult) Report() jobs.ImportReport {
+	errs := make([]jobs.ImportRowError, len(r.Errors))
+	for i, e := range r.Errors {
+		errs[i] = jobs.ImportRowError{Row: e.Row, Field: e.Field, Message: e.Message}
+	}
+	return jobs.ImportReport{DryRun: r.DryRun, Rows: r.Rows, Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Errors: errs}
+}
+
+// apply plans every row against the stored records and writes the plan.
+func (s *Service) apply(ctx context.Context, a identity.Actor, file student.ImportFile, dryRun bool) (ImportResult, error) {
 	res := ImportResult{DryRun: dryRun, Rows: len(file.Rows), Errors: []student.RowError{}}
 	existing, err := s.lookup.ByRollNos(ctx, rollNos(file.Rows))
 	if err != nil {

@@ -26,6 +26,9 @@ type importFixture struct {
 	audit     *mocks.AuditLog
 	outbox    *mocks.Outbox
 	cache     *mocks.Cache
+	queue     *mocks.Queue
+	tasks     *mocks.TaskLedger
+	users     *mocks.UserRepository
 	svc       *app.Service
 	db        map[int64]student.Student
 	nextID    int64
@@ -40,7 +43,8 @@ type importFixture struct {
 
 func newImportFixture(t *testing.T) *importFixture {
 	f := &importFixture{repo: mocks.NewStudentRepository(t), lookup: mocks.NewStudentLookup(t), audit: mocks.NewAuditLog(t),
-		outbox: mocks.NewOutbox(t), cache: mocks.NewCache(t), db: map[int64]student.Student{}, nextID: 100}
+		outbox: mocks.NewOutbox(t), cache: mocks.NewCache(t), queue: mocks.NewQueue(t), tasks: mocks.NewTaskLedger(t),
+		users: mocks.NewUserRepository(t), db: map[int64]student.Student{}, nextID: 100}
 	tx := mocks.NewTxRunner(t)
 	tx.EXPECT().InTx(anyArg, anyArg).RunAndReturn(func(ctx context.Context, fn func(context.Context) error) error {
 		f.pending = map[int64]student.Student{}
@@ -63,7 +67,7 @@ func newImportFixture(t *testing.T) *importFixture {
 	ids := mocks.NewIDGenerator(t)
 	ids.EXPECT().NewID().Return("event-1").Maybe()
 	f.svc = app.NewService(app.Config{CacheTTL: cacheTTL}, app.Deps{Repo: f.repo, Audit: f.audit, Tx: tx, Clock: clock,
-		Cache: f.cache, Outbox: f.outbox, IDs: ids, Lookup: f.lookup})
+		Cache: f.cache, Outbox: f.outbox, IDs: ids, Lookup: f.lookup, Queue: f.queue, Tasks: f.tasks, Users: f.users})
 	return f
 }
 

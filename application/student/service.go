@@ -38,6 +38,11 @@ type Deps struct {
 	IDs    ports.IDGenerator
 	// Lookup finds students by roll_no for the CSV import (import.go).
 	Lookup ports.StudentLookup
+	// Queue, Tasks and Users run a large import as a background task as
+	// its requester; without a queue a large file is refused.
+	Queue ports.Queue
+	Tasks ports.TaskLedger
+	Users ports.UserRepository
 }
 
 // Service implements the student use cases.
@@ -50,13 +55,16 @@ type Service struct {
 	outbox ports.Outbox
 	ids    ports.IDGenerator
 	lookup ports.StudentLookup
+	queue  ports.Queue
+	tasks  ports.TaskLedger
+	users  ports.UserRepository
 	cfg    Config
 }
 
 // NewService builds the service.
 func NewService(cfg Config, d Deps) *Service {
 	return &Service{repo: d.Repo, audit: d.Audit, tx: d.Tx, clock: d.Clock, cache: d.Cache, outbox: d.Outbox, ids: d.IDs,
-		lookup: d.Lookup, cfg: cfg}
+		lookup: d.Lookup, queue: d.Queue, tasks: d.Tasks, users: d.Users, cfg: cfg}
 }
 
 // cacheKey carries a version: entries are JSON of student.Student, so a

@@ -14,8 +14,12 @@ import (
 )
 
 // MaxImportRows is how many data rows one synchronous import accepts;
-// larger files are for a background task.
+// larger files run as a background task.
 const MaxImportRows = 5000
+
+// MaxImportFileRows is how many data rows one file may hold at all (a
+// background import); the request body limit usually binds first.
+const MaxImportFileRows = 200000
 
 // Import columns: the header names some of these, in any order and case
 // ("Roll No", "roll-no" and "ROLL_NO" all mean roll_no).
