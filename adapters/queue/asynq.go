@@ -60,7 +60,10 @@ func redisClient(url string) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, time.Second
+	// A Redis that is down refuses the dial at once; the read and write
+	// bounds only cap a hung one, and are loose enough that a busy machine
+	// does not turn a slow answer into an outage.
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 2*time.Second, 2*time.Second, 2*time.Second
 	opt.MaxRetries, opt.DialerRetries = -1, 1
 	return redis.NewClient(opt), nil
 }
@@ -159,6 +162,9 @@ func (q *AsynqQueue) Enqueue(ctx context.Context, job ports.Job, opts ports.Enqu
 func (q *AsynqQueue) Job(_ context.Context, id string) (ports.JobInfo, error) {
 	for _, name := range queueNames {
 		info, err := q.inspector.GetTaskInfo(q.prefix+name, id)
+		if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
+			info, err = q.inspector.GetTaskInfo(q.prefix+name, id) // a read: one more try is safe
+		}
 		switch {
 		case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
 			continue

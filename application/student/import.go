@@ -86,8 +86,12 @@ func (s *Service) Submit(ctx context.Context, a identity.Actor, csv []byte, dryR
 		return ImportResult{}, "", fault.Newf(fault.TooLarge,
 			"The file has more than %d data rows and background tasks are off; split the file", student.MaxImportRows)
 	}
+	packed, err := jobs.Compress(csv)
+	if err != nil {
+		return ImportResult{}, "", err
+	}
 	payload, err := json.Marshal(jobs.StudentImportJob{UserID: a.UserID, IP: a.Origin.IP, UserAgent: a.Origin.UserAgent,
-		RequestID: a.Origin.RequestID, DryRun: dryRun, CSV: csv})
+		RequestID: a.Origin.RequestID, DryRun: dryRun, CSVGzip: packed})
 	if err != nil {
 		return ImportResult{}, "", fmt.Errorf("encode import job: %w", err)
 	}
@@ -106,6 +110,10 @@ func (s *Service) Submit(ctx context.Context, a identity.Actor, csv []byte, dryR
 	}
 	return ImportResult{DryRun: dryRun, Rows: len(file.Rows)}, id, nil
 }
+
+// maxImportFileBytes bounds a file unpacked from a task: far above any
+// request body limit, far below what would hurt the worker.
+const maxImportFileBytes = 256 << 20
 
 // A background import is retried a few times (the database may be
 // restarting) within a generous bound per attempt.
@@ -135,7 +143,11 @@ func (s *Service) RunImport(ctx context.Context, job jobs.StudentImportJob) (Imp
 	if !u.IsActive || canImport(a) != nil {
 		return ImportResult{}, errImporterGone
 	}
-	file, err := student.ParseCSV(bytes.NewReader(job.CSV), student.MaxImportFileRows)
+	csv, err := jobs.Decompress(job.CSVGzip, maxImportFileBytes)
+	if err != nil {
+		return ImportResult{}, fault.Wrap(fault.Invalid, "The import file in the task is damaged", err)
+	}
+	file, err := student.ParseCSV(bytes.NewReader(csv), student.MaxImportFileRows)
 	if err != nil {
 		return ImportResult{}, err
 	}

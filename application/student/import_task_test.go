@@ -61,7 +61,12 @@ func TestSubmitLargeFileEnqueuesATask(t *testing.T) {
 	assert.Equal(t, "event-1", taskID)
 	assert.Equal(t, student.MaxImportRows+1, res.Rows)
 	assert.True(t, res.DryRun)
-	assert.Equal(t, jobs.StudentImportJob{UserID: staffA.UserID, IP: "10.0.0.9", RequestID: "req-1", DryRun: true, CSV: file}, job)
+	unpacked, err := jobs.Decompress(job.CSVGzip, 1<<30)
+	require.NoError(t, err)
+	assert.Equal(t, file, unpacked)
+	assert.Less(t, len(job.CSVGzip), len(file)/3, "CSV compresses well")
+	job.CSVGzip = nil
+	assert.Equal(t, jobs.StudentImportJob{UserID: staffA.UserID, IP: "10.0.0.9", RequestID: "req-1", DryRun: true}, job)
 	assert.Equal(t, "student.import", entry.Action)
 	assert.Empty(t, f.db, "nothing is written before the task runs")
 }
@@ -87,8 +92,9 @@ func TestSubmitRefusals(t *testing.T) {
 }
 
 func TestRunImport(t *testing.T) {
-	file := []byte(header + "Cy,CS-3,EE,1,,,\n")
-	job := jobs.StudentImportJob{UserID: 3, RequestID: "req-1", CSV: file}
+	packed, err := jobs.Compress([]byte(header + "Cy,CS-3,EE,1,,,\n"))
+	require.NoError(t, err)
+	job := jobs.StudentImportJob{UserID: 3, RequestID: "req-1", CSVGzip: packed}
 	t.Run("runs as the requester", func(t *testing.T) {
 		f := newImportFixture(t)
 		f.serveLookups()
@@ -119,6 +125,12 @@ func TestRunImport(t *testing.T) {
 		f := newImportFixture(t)
 		f.users.EXPECT().Get(anyArg, int64(3)).Return(identity.User{}, fault.New(fault.NotFound, "User not found"))
 		_, err := f.svc.RunImport(ctx, job)
+		assert.Equal(t, fault.Invalid, fault.KindOf(err))
+	})
+	t.Run("a damaged file fails for good", func(t *testing.T) {
+		f := newImportFixture(t)
+		f.users.EXPECT().Get(anyArg, int64(3)).Return(identity.User{ID: 3, Role: identity.RoleStaff, IsActive: true}, nil)
+		_, err := f.svc.RunImport(ctx, jobs.StudentImportJob{UserID: 3, CSVGzip: []byte("not gzip")})
 		assert.Equal(t, fault.Invalid, fault.KindOf(err))
 	})
 	t.Run("database down is retried", func(t *testing.T) {

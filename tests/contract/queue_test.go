@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,7 +56,7 @@ func queueBackends() []queueBackend {
 		{name: "asynq", delay: time.Second, timeout: time.Second,
 			open: func(t *testing.T, s queueSetup) (ports.Queue, queue.Runner) {
 				url, prefix := testenv.RedisURL(t), testenv.KeyPrefix(t)
-				t.Cleanup(func() { queueDropRedis(t, url, prefix) })
+				t.Cleanup(func() { testenv.DropQueues(t, url, prefix) })
 				cfg := queue.AsynqConfig{
 					RedisURL: url, Concurrency: s.concurrency, QueuePrefix: prefix,
 					StrictPriority: s.strict, RetryBase: 10 * time.Millisecond,
@@ -458,38 +456,4 @@ func queueShutdown(t *testing.T, r queue.Runner) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	assert.NoError(t, r.Shutdown(ctx))
-}
-
-// queueDropRedis removes what asynq stored for the queues under prefix:
-// their keys and their names in asynq's list of queues.
-func queueDropRedis(t *testing.T, url, prefix string) {
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx := context.Background()
-	pattern := "asynq:{" + queueGlobEscape(prefix) + "*"
-	iter := c.Scan(ctx, 0, pattern, 200).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	require.NoError(t, iter.Err())
-	for _, k := range keys {
-		assert.NoError(t, c.Del(ctx, k).Err())
-	}
-	for _, name := range []string{ports.QueueCritical, ports.QueueDefault, ports.QueueLow} {
-		assert.NoError(t, c.SRem(ctx, "asynq:queues", prefix+name).Err())
-	}
-}
-
-func queueGlobEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

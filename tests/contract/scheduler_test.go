@@ -47,7 +47,7 @@ func TestSchedulersEnqueueEachTickOnce(t *testing.T) {
 		}},
 		{"asynq", func(t *testing.T, handle queue.Handler) func() {
 			url, prefix := testenv.RedisURL(t), testenv.KeyPrefix(t)
-			t.Cleanup(func() { queueDropRedis(t, url, prefix) })
+			t.Cleanup(func() { testenv.DropQueues(t, url, prefix) })
 			cfg := queue.AsynqConfig{RedisURL: url, QueuePrefix: prefix, Concurrency: 2, PollInterval: 50 * time.Millisecond,
 				ShutdownTimeout: 5 * time.Second, Logger: quiet}
 			r := queue.NewAsynqRunner(cfg)

@@ -191,3 +191,47 @@ func redact(raw string) string {
 	}
 	return raw
 }
+
+// DropQueues removes what asynq stored in Redis for the queues named with
+// prefix: their keys and their names in asynq's set of queues.
+func DropQueues(t testing.TB, redisURL, prefix string) {
+	t.Helper()
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Errorf("drop queues: %v", err)
+		return
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	var keys []string
+	iter := c.Scan(ctx, 0, "asynq:{"+globEscape(prefix)+"*", 200).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("drop queues: %v", err)
+		return
+	}
+	for _, k := range keys {
+		if err := c.Del(ctx, k).Err(); err != nil {
+			t.Errorf("drop queues: %v", err)
+		}
+	}
+	for _, name := range []string{"critical", "default", "low"} {
+		if err := c.SRem(ctx, "asynq:queues", prefix+name).Err(); err != nil {
+			t.Errorf("drop queues: %v", err)
+		}
+	}
+}
+
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
