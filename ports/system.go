@@ -20,6 +20,10 @@ type IDGenerator interface {
 // from fn rolls back.
 type TxRunner interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs fn once the transaction ctx carries has committed
+	// (never, if it rolls back), or at once when ctx carries none: what must
+	// follow a change but only a committed one, e.g. dropping a cached copy.
+	AfterCommit(ctx context.Context, fn func())
 }
 
 // Pinger reports whether a dependency is reachable.

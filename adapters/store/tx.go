@@ -16,6 +16,8 @@ type txKey struct{}
 type txState struct {
 	db *DB
 	tx bun.Tx
+	// after runs, in order, once tx has committed.
+	after []func()
 }
 
 // TxRunner implements ports.TxRunner: it runs a use case's writes in one
@@ -31,6 +33,16 @@ func NewTxRunner(db *DB) *TxRunner { return &TxRunner{db: db} }
 // outer transaction, so use cases compose without knowing who commits.
 func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return r.db.inTx(ctx, fn)
+}
+
+// AfterCommit runs fn once the transaction in ctx commits, or at once when
+// ctx carries none of this database's.
+func (r *TxRunner) AfterCommit(ctx context.Context, fn func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == r.db {
+		st.after = append(st.after, fn)
+		return
+	}
+	fn()
 }
 
 // conn returns the transaction in ctx, if it belongs to db, else db itself.
@@ -58,12 +70,16 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context) error) (err
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, &txState{db: db, tx: tx})); err != nil {
+	st := &txState{db: db, tx: tx}
+	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", translate(err, ""))
 	}
 	committed = true
+	for _, f := range st.after {
+		f()
+	}
 	return nil
 }

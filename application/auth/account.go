@@ -154,6 +154,9 @@ func (s *Service) ChangePassword(ctx context.Context, a identity.Actor, cmd Chan
 
 // Profile returns the caller's account.
 func (s *Service) Profile(ctx context.Context, a identity.Actor) (identity.User, error) {
+	if s.d.Profiles != nil {
+		return s.d.Profiles.Profile(ctx, a.UserID)
+	}
 	return s.d.Users.Get(ctx, a.UserID)
 }
 

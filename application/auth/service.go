@@ -43,6 +43,8 @@ type Deps struct {
 	IDs      ports.IDGenerator
 	// Principals caches the per-request session check.
 	Principals *SessionCache
+	// Profiles serves the caller's profile from the cache (nil: from Users).
+	Profiles *Profiles
 }
 
 // Service implements the auth use cases.

@@ -72,6 +72,7 @@ func TestStore(t *testing.T) {
 		{"UserList", testUserList},
 		{"TxRollback", testTxRollback},
 		{"TxNested", testTxNested},
+		{"TxAfterCommit", testTxAfterCommit},
 		{"SessionCRUD", testSessionCRUD},
 		{"SessionRotate", testSessionRotate},
 		{"SessionRotateRace", testSessionRotateRace},
@@ -443,6 +444,42 @@ func testUserList(t *testing.T, r *repos) {
 }
 
 // --- transactions -----------------------------------------------------------
+
+// testTxAfterCommit: hooks run after the outermost transaction commits, in
+// order, with the change visible to others; never on rollback; at once
+// without a transaction.
+func testTxAfterCommit(t *testing.T, r *repos) {
+	ctx := context.Background()
+	var ran []string
+	r.tx.AfterCommit(ctx, func() { ran = append(ran, "no tx") })
+	assert.Equal(t, []string{"no tx"}, ran)
+
+	var id int64
+	require.NoError(t, r.tx.InTx(ctx, func(ctx context.Context) error {
+		s, err := student.New(student.Fields{Name: "Hooked", RollNo: "CS-900", Department: "CSE", Semester: 1})
+		require.NoError(t, err)
+		require.NoError(t, r.students.Create(ctx, &s))
+		id = s.ID
+		r.tx.AfterCommit(ctx, func() {
+			_, err := r.students.Get(context.Background(), id) // outside the transaction
+			assert.NoError(t, err, "the hook sees the committed row")
+			ran = append(ran, "first")
+		})
+		return r.tx.InTx(ctx, func(ctx context.Context) error { // joined: runs at the outer commit
+			r.tx.AfterCommit(ctx, func() { ran = append(ran, "second") })
+			assert.Len(t, ran, 1, "nothing runs before the commit")
+			return nil
+		})
+	}))
+	assert.Equal(t, []string{"no tx", "first", "second"}, ran)
+
+	err := r.tx.InTx(ctx, func(ctx context.Context) error {
+		r.tx.AfterCommit(ctx, func() { ran = append(ran, "rolled back") })
+		return errVeto
+	})
+	assert.Same(t, errVeto, err)
+	assert.Len(t, ran, 3, "a rollback runs no hook")
+}
 
 func testTxRollback(t *testing.T, r *repos) {
 	ctx := context.Background()

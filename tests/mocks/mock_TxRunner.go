@@ -21,6 +21,40 @@ func (_m *TxRunner) EXPECT() *TxRunner_Expecter {
 	return &TxRunner_Expecter{mock: &_m.Mock}
 }
 
+// AfterCommit provides a mock function with given fields: ctx, fn
+func (_m *TxRunner) AfterCommit(ctx context.Context, fn func()) {
+	_m.Called(ctx, fn)
+}
+
+// TxRunner_AfterCommit_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'AfterCommit'
+type TxRunner_AfterCommit_Call struct {
+	*mock.Call
+}
+
+// AfterCommit is a helper method to define mock.On call
+//   - ctx context.Context
+//   - fn func()
+func (_e *TxRunner_Expecter) AfterCommit(ctx interface{}, fn interface{}) *TxRunner_AfterCommit_Call {
+	return &TxRunner_AfterCommit_Call{Call: _e.mock.On("AfterCommit", ctx, fn)}
+}
+
+func (_c *TxRunner_AfterCommit_Call) Run(run func(ctx context.Context, fn func())) *TxRunner_AfterCommit_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(func()))
+	})
+	return _c
+}
+
+func (_c *TxRunner_AfterCommit_Call) Return() *TxRunner_AfterCommit_Call {
+	_c.Call.Return()
+	return _c
+}
+
+func (_c *TxRunner_AfterCommit_Call) RunAndReturn(run func(context.Context, func())) *TxRunner_AfterCommit_Call {
+	_c.Run(run)
+	return _c
+}
+
 // InTx provides a mock function with given fields: ctx, fn
 func (_m *TxRunner) InTx(ctx context.Context, fn func(context.Context) error) error {
 	ret := _m.Called(ctx, fn)
