@@ -8,10 +8,25 @@ import (
 // Maintenance is the maintenance agent's name.
 const Maintenance = "maintenance"
 
-// Definitions lists the campus's agents; each later agent adds itself.
+// Names of the complaint agents.
+const (
+	ComplaintTriage     = "complaint-triage"
+	ComplaintEscalation = "complaint-escalation"
+)
+
+// Names of the schedule-conflict-scan and anomaly-detection agents.
+const (
+	ScheduleConflictScan = "schedule-conflict-scan"
+	AnomalyDetection     = "anomaly-detection"
+)
+
+// AttendanceRisk is the attendance-risk agent's name.
+const AttendanceRisk = "attendance-risk"
+
+// Definitions lists the campus's agents.
 func Definitions() []agent.Definition {
 	return []agent.Definition{
 		{Name: Maintenance, Trigger: agent.OnSchedule, Schedule: "0 * * * *", JobType: jobs.Maintenance,
-			Description: "Hourly: prunes expired sessions and relayed events older than a week, closes check-in sessions left open past their end."},
+			Description: "Hourly: prunes expired sessions, relayed events and task history (agent runs, task owners) older than a week, closes check-in sessions left open past their end."},
 	}
 }

@@ -34,3 +34,20 @@ func FromEvent(e event.Event) Event {
 
 // Maintenance is the maintenance agent's job type.
 const Maintenance = "maintenance:run"
+
+// Job types of the complaint agents (run now, and the escalation's ticks).
+const (
+	ComplaintTriage   = "complaint:triage"
+	ComplaintEscalate = "complaint:escalate"
+)
+
+// Job types of the schedule-conflict-scan and anomaly-detection agents
+// (their ticks and run now).
+const (
+	ScheduleScanConflicts = "schedule:scan-conflicts"
+	AnalyticsDetect       = "analytics:detect-anomalies"
+)
+
+// AttendanceAssessRisk is the attendance-risk agent's nightly pass over
+// every student (its ticks and run now).
+const AttendanceAssessRisk = "attendance:assess-risk"
