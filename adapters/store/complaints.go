@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/campus/campus/domain/complaint"
+	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/ports"
 )
@@ -19,9 +20,13 @@ import (
 var complaintSet = wire.NewSet(
 	NewComplaintRepository,
 	wire.Bind(new(ports.ComplaintRepository), new(*ComplaintRepository)),
+	wire.Bind(new(ports.ComplaintAgentStore), new(*ComplaintRepository)),
 )
 
-var _ ports.ComplaintRepository = (*ComplaintRepository)(nil)
+var (
+	_ ports.ComplaintRepository = (*ComplaintRepository)(nil)
+	_ ports.ComplaintAgentStore = (*ComplaintRepository)(nil)
+)
 
 type complaintRow struct {
 	bun.BaseModel `bun:"table:complaints,alias:c"`
@@ -41,20 +46,26 @@ type complaintRow struct {
 	FiledBy     int64      `bun:"filed_by"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at"`
+
+	CategoryDefaulted bool       `bun:"category_defaulted"`
+	PriorityDefaulted bool       `bun:"priority_defaulted"`
+	EscalatedDueAt    *time.Time `bun:"escalated_due_at"`
 }
 
 func toComplaintRow(c complaint.Complaint) complaintRow {
 	return complaintRow{ID: c.ID, StudentID: c.StudentID, Title: c.Title, Description: c.Description,
 		Category: string(c.Category), Priority: string(c.Priority), Status: string(c.Status), AssignedTo: c.AssignedTo,
 		Resolution: c.Resolution, DueAt: stamp(c.DueAt), ResolvedAt: stampPtr(c.ResolvedAt), ResolvedBy: c.ResolvedBy,
-		FiledBy: c.FiledBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		FiledBy: c.FiledBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CategoryDefaulted: c.CategoryDefaulted, PriorityDefaulted: c.PriorityDefaulted, EscalatedDueAt: stampPtr(c.EscalatedDueAt)}
 }
 
 func (r complaintRow) domain() complaint.Complaint {
 	return complaint.Complaint{ID: r.ID, StudentID: r.StudentID, Title: r.Title, Description: r.Description,
 		Category: complaint.Category(r.Category), Priority: complaint.Priority(r.Priority), Status: complaint.Status(r.Status),
 		AssignedTo: r.AssignedTo, Resolution: r.Resolution, DueAt: utc(r.DueAt), ResolvedAt: utcPtr(r.ResolvedAt),
-		ResolvedBy: r.ResolvedBy, FiledBy: r.FiledBy, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
+		ResolvedBy: r.ResolvedBy, FiledBy: r.FiledBy, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		CategoryDefaulted: r.CategoryDefaulted, PriorityDefaulted: r.PriorityDefaulted, EscalatedDueAt: utcPtr(r.EscalatedDueAt)}
 }
 
 // complaintHistoryRow keeps the field changes as JSON text, as auditRow
@@ -225,4 +236,75 @@ func (r *ComplaintRepository) History(ctx context.Context, complaintID int64, p 
 		}
 	}
 	return page.Result[complaint.HistoryEntry]{Items: items, Total: int(total), Request: p}, nil
+}
+
+// openComplaintStatuses are the statuses of complaints still awaiting
+// handling (complaint.Status.Open), as an IN list.
+var openComplaintStatuses = bun.List([]string{string(complaint.Pending), string(complaint.InProgress)})
+
+// Untriaged lists pending complaints with no triage entry in their
+// history, by id after afterID (NOT EXISTS over the history's
+// (complaint_id, id) index).
+func (r *ComplaintRepository) Untriaged(ctx context.Context, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := r.db.conn(ctx).NewSelect().TableExpr("complaints AS c").Column("c.id").
+		Where("c.status = ?", string(complaint.Pending)).Where("c.id > ?", afterID).
+		Where("NOT EXISTS (SELECT 1 FROM complaint_history AS h WHERE h.complaint_id = c.id AND h.action = ?)", complaint.ActionTriaged).
+		OrderExpr("c.id").Limit(int64(max(limit, 1))).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("untriaged complaints: %w", translate(err, thingComplaint))
+	}
+	return ids, nil
+}
+
+// Triaged reports whether the complaint's history has a triage entry.
+func (r *ComplaintRepository) Triaged(ctx context.Context, complaintID int64) (bool, error) {
+	ok, err := r.db.conn(ctx).NewSelect().TableExpr("complaint_history AS h").
+		Where("h.complaint_id = ? AND h.action = ?", complaintID, complaint.ActionTriaged).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("complaint %d triaged: %w", complaintID, translate(err, thingComplaint))
+	}
+	return ok, nil
+}
+
+// LeastLoadedStaff counts the open complaints assigned to every active
+// staff account in one grouped query and takes the smallest count, the
+// lowest id on a tie.
+func (r *ComplaintRepository) LeastLoadedStaff(ctx context.Context) (complaint.Assignee, error) {
+	var a complaint.Assignee
+	err := r.db.conn(ctx).NewSelect().TableExpr("users AS u").
+		ColumnExpr("u.id").ColumnExpr("COUNT(c.id) AS open_count").
+		Join("LEFT JOIN complaints AS c ON c.assigned_to = u.id AND c.status IN (?)", openComplaintStatuses).
+		Where("u.role = ?", string(identity.RoleStaff)).Where("u.is_active = ?", true).
+		GroupExpr("u.id").OrderExpr("open_count, u.id").Limit(1).Scan(ctx, &a.UserID, &a.Open)
+	if err != nil {
+		return complaint.Assignee{}, fmt.Errorf("least loaded staff: %w", translate(err, "Active staff member"))
+	}
+	return a, nil
+}
+
+// Breached lists open complaints due before now whose due time has not
+// been escalated yet, by id after afterID.
+func (r *ComplaintRepository) Breached(ctx context.Context, now time.Time, afterID int64, limit int) ([]int64, error) {
+	var ids []int64
+	err := r.db.conn(ctx).NewSelect().TableExpr("complaints AS c").Column("c.id").
+		Where("c.status IN (?) AND c.due_at < ?", openComplaintStatuses, stamp(now)).
+		Where("(c.escalated_due_at IS NULL OR c.escalated_due_at <> c.due_at)").Where("c.id > ?", afterID).
+		OrderExpr("c.id").Limit(int64(max(limit, 1))).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("breached complaints: %w", translate(err, thingComplaint))
+	}
+	return ids, nil
+}
+
+// ActiveAdmins lists the ids of active admin accounts.
+func (r *ComplaintRepository) ActiveAdmins(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := r.db.conn(ctx).NewSelect().TableExpr("users AS u").Column("u.id").
+		Where("u.role = ?", string(identity.RoleAdmin)).Where("u.is_active = ?", true).
+		OrderExpr("u.id").Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("active admins: %w", translate(err, "User"))
+	}
+	return ids, nil
 }

@@ -1,7 +1,8 @@
 // Package complaint holds the complaint use cases: filing (a student for
 // their own record, staff for any student), listing and reading with the
 // own-record rule, the staff's changes along the lifecycle, and the history
-// of every change.
+// of every change; and the complaint agents: triage of a filed complaint
+// and escalation of overdue ones.
 package complaint
 
 import (
@@ -55,6 +56,8 @@ func fieldError(field, message string) error {
 // student_id is taken from their account, and naming another student is
 // answered as that student not being found (404), so records of others do
 // not leak. Staff and admins must name an existing student (422 otherwise).
+// The complaint.filed event says whether category and priority were left
+// to their defaults (category_defaulted, priority_defaulted).
 func (s *Service) File(ctx context.Context, a identity.Actor, f complaint.Fields) (complaint.Complaint, error) {
 	scope, err := identity.Can(a, identity.FileComplaint)
 	if err != nil {
@@ -94,7 +97,7 @@ func (s *Service) File(ctx context.Context, a identity.Actor, f complaint.Fields
 		}
 		payload := map[string]any{"id": c.ID, "student_id": c.StudentID, "title": c.Title, "description": c.Description,
 			"category": snap["category"], "priority": snap["priority"], "status": snap["status"], "due_at": snap["due_at"],
-			"filed_by": c.FiledBy}
+			"filed_by": c.FiledBy, "category_defaulted": c.CategoryDefaulted, "priority_defaulted": c.PriorityDefaulted}
 		id := fmt.Sprint(c.ID)
 		if err := s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.ComplaintFiled, resource, id, now, payload)); err != nil {
 			return err

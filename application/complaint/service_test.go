@@ -175,7 +175,7 @@ func TestFile(t *testing.T) {
 			assert.Equal(t, "21", ev.AggregateID)
 			assert.Equal(t, map[string]any{"id": int64(21), "student_id": tt.wantStored, "title": "Broken heater",
 				"description": "Room 12 is freezing.", "category": "facilities", "priority": "high", "status": "pending",
-				"due_at": "2026-11-29T09:30:00Z", "filed_by": int64(3)}, ev.Payload)
+				"due_at": "2026-11-29T09:30:00Z", "filed_by": int64(3), "category_defaulted": false, "priority_defaulted": false}, ev.Payload)
 
 			require.Len(t, f.entries, 1)
 			assert.Equal(t, audit.ActionCreate, f.entries[0].Action)

@@ -98,6 +98,17 @@ func (p Priority) Window() time.Duration {
 	return 72 * time.Hour
 }
 
+// Raise is the next priority up the ladder low → normal → high → urgent;
+// urgent has no next and reports false.
+func (p Priority) Raise() (Priority, bool) {
+	for i, q := range Priorities {
+		if q == p && i+1 < len(Priorities) {
+			return Priorities[i+1], true
+		}
+	}
+	return p, false
+}
+
 // DueAt is when a complaint filed at created with priority p is due. It is
 // always counted from filing, so raising the priority of an old complaint
 // can make it overdue at once: that is the point of raising it.
@@ -138,13 +149,22 @@ type Complaint struct {
 	FiledBy     int64 // the user who filed it
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// CategoryDefaulted and PriorityDefaulted say the value is still the
+	// default: the filer left the field out and no one has chosen it
+	// since. Only such values may be set by the triage agent.
+	CategoryDefaulted bool
+	PriorityDefaulted bool
+	// EscalatedDueAt is the due time whose breach was last escalated, so
+	// a breach escalates once; a new due time can be breached again.
+	EscalatedDueAt *time.Time
 }
 
 // Overdue reports whether the complaint is still open after its due time.
 func (c Complaint) Overdue(now time.Time) bool { return c.Status.Open() && c.DueAt.Before(now) }
 
 // Fields are what a caller gives to file a complaint. Empty Category and
-// Priority take their defaults (other, normal).
+// Priority take their defaults (other, normal) and are marked defaulted,
+// so the triage agent may later suggest better ones.
 type Fields struct {
 	StudentID   int64
 	Title       string
@@ -181,7 +201,8 @@ func New(f Fields, filedBy int64, now time.Time) (Complaint, error) {
 	}
 	now = now.UTC()
 	return Complaint{StudentID: f.StudentID, Title: title, Description: desc, Category: cat, Priority: prio,
-		Status: Pending, DueAt: DueAt(now, prio), FiledBy: filedBy, CreatedAt: now, UpdatedAt: now}, nil
+		Status: Pending, DueAt: DueAt(now, prio), FiledBy: filedBy, CreatedAt: now, UpdatedAt: now,
+		CategoryDefaulted: strings.TrimSpace(f.Category) == "", PriorityDefaulted: strings.TrimSpace(f.Priority) == ""}, nil
 }
 
 // moves are the allowed status changes; anything else is a conflict.
@@ -261,6 +282,7 @@ func (c *Complaint) Apply(ch Change, by int64, now time.Time) ([]FieldChange, er
 	if ch.Priority != nil {
 		next.Priority, _ = ParsePriority(*ch.Priority)
 		next.DueAt = DueAt(c.CreatedAt, next.Priority)
+		next.PriorityDefaulted = false // someone chose it now
 	}
 	if ch.AssignedTo != nil {
 		next.AssignedTo = cloneInt(*ch.AssignedTo)
@@ -380,7 +402,17 @@ type Filter struct {
 const (
 	ActionFiled   = "filed"
 	ActionChanged = "changed"
+	// ActionTriaged marks the triage agent's decision; a complaint with
+	// such an entry is never triaged again.
+	ActionTriaged = "triaged"
+	// ActionEscalated is the escalation agent's raise of an overdue
+	// complaint (or, at urgent, its notice of the breach).
+	ActionEscalated = "escalated"
 )
+
+// ByAgent is the HistoryEntry.By of an entry an agent wrote: no user acted,
+// the entry's action and note name the agent and its reasons.
+const ByAgent int64 = 0
 
 // HistoryEntry is one write to a complaint: who, when, which fields went
 // from what to what, and the note they left. The history is append-only.

@@ -296,3 +296,213 @@ func testComplaintTxRollback(t *testing.T, r *repos, c ports.ComplaintRepository
 	require.NoError(t, err)
 	assert.Zero(t, res.Total)
 }
+
+// TestComplaintAgentStore runs the contract of the complaint agents'
+// set-based reads (and the columns they rely on) on every database.
+func TestComplaintAgentStore(t *testing.T) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, r *repos, c *store.ComplaintRepository)
+	}{
+		{"AgentColumnsRoundTrip", testComplaintAgentColumns},
+		{"Untriaged", testComplaintUntriaged},
+		{"LeastLoadedStaff", testComplaintLeastLoadedStaff},
+		{"Breached", testComplaintBreached},
+		{"ActiveAdmins", testComplaintActiveAdmins},
+	}
+	for _, s := range testenv.Stores() {
+		t.Run(s.Name, func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					r := setup(t, s.URL(t))
+					c.run(t, r, store.NewComplaintRepository(r.db))
+				})
+			}
+		})
+	}
+}
+
+func testComplaintAgentColumns(t *testing.T, r *repos, c *store.ComplaintRepository) {
+	ctx := context.Background()
+	s := newStudent(t, r, "CS-001", nil)
+	x := newComplaint(t, c, s.ID, nil)
+	assert.True(t, x.CategoryDefaulted)
+	assert.True(t, x.PriorityDefaulted)
+	assert.Nil(t, x.EscalatedDueAt)
+	y := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Category = "health" })
+	got, err := c.Get(ctx, y.ID)
+	require.NoError(t, err)
+	assert.False(t, got.CategoryDefaulted)
+	assert.True(t, got.PriorityDefaulted)
+
+	updated, err := c.Update(ctx, x.ID, func(x *complaint.Complaint) error {
+		_, ok := x.Escalate(x.DueAt.Add(time.Hour))
+		require.True(t, ok)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotNil(t, updated.EscalatedDueAt)
+	assert.Equal(t, at(72*time.Hour), *updated.EscalatedDueAt, "the breached due time")
+	assert.False(t, updated.PriorityDefaulted)
+	got, err = c.Get(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, updated, got)
+}
+
+func testComplaintUntriaged(t *testing.T, r *repos, c *store.ComplaintRepository) {
+	ctx := context.Background()
+	s := newStudent(t, r, "CS-001", nil)
+	a := newComplaint(t, c, s.ID, nil)
+	b := newComplaint(t, c, s.ID, nil)
+	d := newComplaint(t, c, s.ID, nil) // triaged below
+	e := newComplaint(t, c, s.ID, nil) // in progress
+	g := newComplaint(t, c, s.ID, nil) // only other history
+	for _, h := range []complaint.HistoryEntry{
+		{ComplaintID: a.ID, At: base, By: 1, Action: complaint.ActionFiled},
+		{ComplaintID: d.ID, At: base, By: complaint.ByAgent, Action: complaint.ActionTriaged, Note: "complaint-triage: done"},
+		{ComplaintID: g.ID, At: base, By: 1, Action: complaint.ActionChanged},
+		{ComplaintID: g.ID, At: base, By: complaint.ByAgent, Action: complaint.ActionEscalated},
+	} {
+		require.NoError(t, c.AppendHistory(ctx, &h))
+	}
+	_, err := c.Update(ctx, e.ID, func(x *complaint.Complaint) error { x.Status = complaint.InProgress; return nil })
+	require.NoError(t, err)
+
+	ids, err := c.Untriaged(ctx, 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{a.ID, b.ID, g.ID}, ids)
+	ids, err = c.Untriaged(ctx, 0, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{a.ID, b.ID}, ids, "a page")
+	ids, err = c.Untriaged(ctx, b.ID, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{g.ID}, ids, "the next page starts after the last id")
+	ids, err = c.Untriaged(ctx, g.ID, 2)
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+
+	for id, want := range map[int64]bool{a.ID: false, d.ID: true, g.ID: false, 12345: false} {
+		got, err := c.Triaged(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "complaint %d", id)
+	}
+	// Inside a transaction the reads see its own writes.
+	err = r.tx.InTx(ctx, func(ctx context.Context) error {
+		h := complaint.HistoryEntry{ComplaintID: a.ID, At: base, By: complaint.ByAgent, Action: complaint.ActionTriaged}
+		require.NoError(t, c.AppendHistory(ctx, &h))
+		ok, err := c.Triaged(ctx, a.ID)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		return errors.New("roll back")
+	})
+	require.Error(t, err)
+	ok, err := c.Triaged(ctx, a.ID)
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func testComplaintLeastLoadedStaff(t *testing.T, r *repos, c *store.ComplaintRepository) {
+	ctx := context.Background()
+	_, err := c.LeastLoadedStaff(ctx)
+	assertKind(t, err, fault.NotFound)
+
+	newUser(t, r, "admin1", identity.RoleAdmin, nil)
+	_, err = c.LeastLoadedStaff(ctx)
+	assertKind(t, err, fault.NotFound)
+
+	s := newStudent(t, r, "CS-001", nil)
+	off := newUser(t, r, "staff0", identity.RoleStaff, func(u *identity.User) { u.IsActive = false })
+	s1 := newUser(t, r, "staff1", identity.RoleStaff, nil)
+	s2 := newUser(t, r, "staff2", identity.RoleStaff, nil)
+	got, err := c.LeastLoadedStaff(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, complaint.Assignee{UserID: s1.ID, Open: 0}, got, "an inactive account is never chosen; a tie goes to the lowest id")
+
+	assign := func(to int64, status complaint.Status) {
+		t.Helper()
+		x := newComplaint(t, c, s.ID, nil)
+		_, err := c.Update(ctx, x.ID, func(x *complaint.Complaint) error {
+			x.AssignedTo, x.Status = &to, status
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	assign(s1.ID, complaint.Pending)
+	got, err = c.LeastLoadedStaff(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, complaint.Assignee{UserID: s2.ID, Open: 0}, got)
+
+	assign(s2.ID, complaint.InProgress)
+	assign(s2.ID, complaint.Resolved) // closed work does not count
+	assign(s2.ID, complaint.Closed)
+	got, err = c.LeastLoadedStaff(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, complaint.Assignee{UserID: s1.ID, Open: 1}, got, "1 open each: the lowest id")
+
+	assign(s1.ID, complaint.InProgress)
+	assign(off.ID, complaint.Pending)
+	got, err = c.LeastLoadedStaff(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, complaint.Assignee{UserID: s2.ID, Open: 1}, got)
+}
+
+func testComplaintBreached(t *testing.T, r *repos, c *store.ComplaintRepository) {
+	ctx := context.Background()
+	s := newStudent(t, r, "CS-001", nil)
+	a := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Priority = "urgent" }) // due +24h
+	b := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Priority = "high" })   // due +48h
+	d := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Priority = "urgent" }) // resolved
+	e := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Priority = "low" })    // due +120h
+	g := newComplaint(t, c, s.ID, func(f *complaint.Fields) { f.Priority = "urgent" }) // in progress
+	_, err := c.Update(ctx, d.ID, func(x *complaint.Complaint) error { x.Status = complaint.Resolved; return nil })
+	require.NoError(t, err)
+	_, err = c.Update(ctx, g.ID, func(x *complaint.Complaint) error { x.Status = complaint.InProgress; return nil })
+	require.NoError(t, err)
+
+	breached := func(now time.Time, after int64, limit int) []int64 {
+		t.Helper()
+		ids, err := c.Breached(ctx, now, after, limit)
+		require.NoError(t, err)
+		return ids
+	}
+	assert.Empty(t, breached(at(24*time.Hour), 0, 10), "due exactly now is not overdue")
+	assert.Equal(t, []int64{a.ID, g.ID}, breached(at(24*time.Hour+time.Microsecond), 0, 10))
+	assert.Equal(t, []int64{a.ID, b.ID, g.ID}, breached(at(100*time.Hour), 0, 10))
+	assert.Equal(t, []int64{a.ID, b.ID}, breached(at(100*time.Hour), 0, 2))
+	assert.Equal(t, []int64{g.ID}, breached(at(100*time.Hour), b.ID, 2))
+
+	// Escalating a's breach (urgent: due_at stays) takes it out for good;
+	// b's escalation moves its due time, so it returns once that passes.
+	now := at(100 * time.Hour)
+	for _, id := range []int64{a.ID, b.ID} {
+		_, err := c.Update(ctx, id, func(x *complaint.Complaint) error {
+			_, ok := x.Escalate(now)
+			require.True(t, ok)
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []int64{g.ID}, breached(now, 0, 10))
+	assert.Equal(t, []int64{e.ID, g.ID}, breached(now.Add(23*time.Hour), 0, 10), "b now due in 24 h; e due at +120h")
+	assert.Equal(t, []int64{b.ID, e.ID, g.ID}, breached(now.Add(24*time.Hour+time.Microsecond), 0, 10), "b's new breach")
+
+	// A due time set directly (as the e2e tests do) compares the same way.
+	past := time.Now().UTC().Add(-time.Hour)
+	_, err = r.db.Bun().NewUpdate().Table("complaints").Set("due_at = ?", past).Where("id = ?", a.ID).Exec(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, breached(time.Now(), 0, 10), a.ID, "a new due time is a new breach")
+}
+
+func testComplaintActiveAdmins(t *testing.T, r *repos, c *store.ComplaintRepository) {
+	ctx := context.Background()
+	ids, err := c.ActiveAdmins(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+	a1 := newUser(t, r, "admin1", identity.RoleAdmin, nil)
+	newUser(t, r, "admin2", identity.RoleAdmin, func(u *identity.User) { u.IsActive = false })
+	newUser(t, r, "staff1", identity.RoleStaff, nil)
+	a3 := newUser(t, r, "admin3", identity.RoleAdmin, nil)
+	ids, err = c.ActiveAdmins(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{a1.ID, a3.ID}, ids)
+}
