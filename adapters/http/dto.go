@@ -95,28 +95,32 @@ func profileDTO(u identity.User) ProfileDTO {
 
 // UserDTO is an account as administrators see it.
 type UserDTO struct {
-	ID        int64      `json:"id"`
-	Username  string     `json:"username"`
-	Email     string     `json:"email"`
-	FullName  string     `json:"full_name"`
-	Role      string     `json:"role"`
-	StudentID *int64     `json:"student_id"`
-	IsActive  bool       `json:"is_active"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	LastLogin *time.Time `json:"last_login"`
+	ID         int64      `json:"id"`
+	Username   string     `json:"username"`
+	Email      string     `json:"email"`
+	FullName   string     `json:"full_name"`
+	Role       string     `json:"role"`
+	StudentID  *int64     `json:"student_id"`
+	Department *string    `json:"department"`
+	IsActive   bool       `json:"is_active"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	LastLogin  *time.Time `json:"last_login"`
 }
 
 func userDTO(u identity.User) UserDTO {
 	return UserDTO{ID: u.ID, Username: u.Username, Email: u.Email, FullName: u.FullName, Role: string(u.Role),
-		StudentID: u.StudentID, IsActive: u.IsActive, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), LastLogin: utcp(u.LastLogin)}
+		StudentID: u.StudentID, Department: u.Department, IsActive: u.IsActive, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
+		LastLogin: utcp(u.LastLogin)}
 }
 
-// UserPatchRequest is PATCH /users/{id}. student_id may be null to unlink.
+// UserPatchRequest is PATCH /users/{id}. student_id may be null to unlink;
+// department null (or blank) clears it.
 type UserPatchRequest struct {
-	Role      *string  `json:"role"`
-	IsActive  *bool    `json:"is_active"`
-	StudentID Nullable `json:"student_id"`
+	Role       *string        `json:"role"`
+	IsActive   *bool          `json:"is_active"`
+	StudentID  Nullable       `json:"student_id"`
+	Department NullableString `json:"department"`
 }
 
 // Nullable tells an absent JSON field from an explicit null.

@@ -71,6 +71,10 @@ func (s *Server) patchUser(c *fiber.Ctx) error {
 		v := req.StudentID.Value
 		ch.StudentID = &v
 	}
+	if req.Department.Set {
+		v := req.Department.Value
+		ch.Department = &v
+	}
 	u, err := s.d.Users.Update(c.UserContext(), caller(c), id, ch)
 	if err != nil {
 		return err

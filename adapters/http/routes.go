@@ -84,7 +84,7 @@ func (s *Server) registerRoutes() {
 			Query: withPage(Param{"role", "string", "guest|student|staff|admin"}, Param{"q", "string", "search username, email, name"},
 				Param{"is_active", "boolean", ""}), handler: s.listUsers},
 		{Method: "GET", Path: v1 + "/users/:id", Tag: "users", Summary: "One account", Guard: admin, Response: UserDTO{}, handler: s.getUser},
-		{Method: "PATCH", Path: v1 + "/users/:id", Tag: "users", Summary: "Change role, activity or student link (revokes sessions on role change or deactivation)",
+		{Method: "PATCH", Path: v1 + "/users/:id", Tag: "users", Summary: "Change role, activity, student link or department (revokes sessions on role change or deactivation)",
 			Guard: admin, Request: UserPatchRequest{}, Response: UserDTO{}, handler: s.patchUser},
 		{Method: "POST", Path: v1 + "/users/:id/revoke-sessions", Tag: "users", Summary: "Sign an account out everywhere", Guard: admin,
 			Response: RevokedDTO{}, handler: s.revokeUserSessions},

@@ -21,6 +21,7 @@ type userRow struct {
 	Role         string     `bun:"role"`
 	PasswordHash string     `bun:"password_hash"`
 	StudentID    *int64     `bun:"student_id"`
+	Department   *string    `bun:"department"`
 	IsActive     bool       `bun:"is_active"`
 	CreatedAt    time.Time  `bun:"created_at"`
 	UpdatedAt    time.Time  `bun:"updated_at"`
@@ -29,13 +30,13 @@ type userRow struct {
 
 func toUserRow(u identity.User) userRow {
 	return userRow{ID: u.ID, Username: u.Username, Email: u.Email, FullName: u.FullName,
-		Role: string(u.Role), PasswordHash: u.PasswordHash, StudentID: u.StudentID, IsActive: u.IsActive,
+		Role: string(u.Role), PasswordHash: u.PasswordHash, StudentID: u.StudentID, Department: u.Department, IsActive: u.IsActive,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLogin: u.LastLogin}
 }
 
 func (r userRow) domain() identity.User {
 	return identity.User{ID: r.ID, Username: r.Username, Email: r.Email, FullName: r.FullName,
-		Role: identity.Role(r.Role), PasswordHash: r.PasswordHash, StudentID: r.StudentID, IsActive: r.IsActive,
+		Role: identity.Role(r.Role), PasswordHash: r.PasswordHash, StudentID: r.StudentID, Department: r.Department, IsActive: r.IsActive,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), LastLogin: utcPtr(r.LastLogin)}
 }
 

@@ -48,11 +48,22 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id int64) (identity
 	return s.users.Get(ctx, id)
 }
 
-// Update changes an account's role, activity or student link; any change of
-// what the account may see (role, link) or a deactivation revokes its
-// sessions. An admin cannot demote
-// or deactivate their own account, so the campus never loses its last admin
-// by accident.
+// snapshot is the audit view of an account: the profile's, with the
+// department administrators set.
+func snapshot(u identity.User) map[string]any {
+	m := auth.UserSnapshot(u)
+	m["department"] = nil
+	if u.Department != nil {
+		m["department"] = *u.Department
+	}
+	return m
+}
+
+// Update changes an account's role, activity, student link or department.
+// Any change of what the account may see (role, link) or a deactivation
+// revokes its sessions; a department change revokes nothing. An admin
+// cannot demote or deactivate their own account, so the campus never
+// loses its last admin by accident.
 func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c identity.AdminChange) (identity.User, error) {
 	if err := identity.RequireRole(a, identity.RoleAdmin); err != nil {
 		return identity.User{}, err
@@ -75,7 +86,7 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c iden
 		var before map[string]any
 		var revoke bool
 		u, err := s.users.Update(ctx, id, func(x *identity.User) error {
-			before = auth.UserSnapshot(*x)
+			before = snapshot(*x)
 			x.UpdatedAt = now
 			var err error
 			revoke, err = x.ApplyAdmin(c)
@@ -90,7 +101,7 @@ func (s *Service) Update(ctx context.Context, a identity.Actor, id int64, c iden
 				return err
 			}
 		}
-		return s.audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, "user", fmt.Sprint(id)).Change(before, auth.UserSnapshot(u)))
+		return s.audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, "user", fmt.Sprint(id)).Change(before, snapshot(u)))
 	})
 	if errors.Is(err, fault.ErrConflict) {
 		return identity.User{}, fault.New(fault.Conflict, "That student record is already linked to another account")

@@ -3,6 +3,7 @@ package user_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -407,4 +408,34 @@ func TestRevokeSessions(t *testing.T) {
 		_, err := f.svc.RevokeSessions(ctx, admin, 5)
 		assert.ErrorIs(t, err, errDB)
 	})
+}
+
+// TestUpdateDepartment: a department is set and cleared without revoking
+// anything (what the account may see is unchanged), and the audit entry
+// shows it before and after.
+func TestUpdateDepartment(t *testing.T) {
+	f := newFixture(t)
+	f.store()
+	f.recordAudit()
+	cs := ptr(" Computer Science ")
+	u, err := f.svc.Update(ctx, admin, 5, identity.AdminChange{Department: &cs})
+	require.NoError(t, err)
+	require.NotNil(t, u.Department)
+	assert.Equal(t, "Computer Science", *u.Department)
+	assert.Equal(t, []string{"commit"}, f.events, "no revocation")
+	require.Len(t, f.entries, 1)
+	assert.Nil(t, f.entries[0].Before["department"])
+	assert.Equal(t, "Computer Science", f.entries[0].After["department"])
+
+	var none *string
+	u, err = f.svc.Update(ctx, admin, 5, identity.AdminChange{Department: &none})
+	require.NoError(t, err)
+	assert.Nil(t, u.Department)
+	assert.Equal(t, "Computer Science", f.entries[1].Before["department"])
+	assert.Nil(t, f.entries[1].After["department"])
+
+	long := ptr(strings.Repeat("x", 101))
+	_, err = f.svc.Update(ctx, admin, 5, identity.AdminChange{Department: &long})
+	assert.Equal(t, fault.Invalid, fault.KindOf(err))
+	assert.Len(t, f.entries, 2)
 }

@@ -47,6 +47,7 @@ type Config struct {
 	Tasks      Tasks      `env:"-"`
 	Log        Log        `env:"-"`
 	Attendance Attendance `env:"-"`
+	Risk       Risk       `env:"-"`
 
 	location *time.Location
 }
@@ -133,6 +134,15 @@ type Log struct {
 type Attendance struct {
 	QRRotateSeconds  int `env:"QR_ROTATE_SECONDS" envDefault:"30" validate:"min=1"`
 	LateAfterMinutes int `env:"LATE_AFTER_MINUTES" envDefault:"15" validate:"min=0"`
+}
+
+// Risk is the thresholds of the attendance-risk agent: a student whose
+// 30-day attendance rate is below RISK_ATTENDANCE_WARN gets an open
+// attendance risk (medium), high below RISK_ATTENDANCE_HIGH. Validate
+// checks 0 < high < warn <= 1.
+type Risk struct {
+	AttendanceWarn float64 `env:"RISK_ATTENDANCE_WARN" envDefault:"0.75"`
+	AttendanceHigh float64 `env:"RISK_ATTENDANCE_HIGH" envDefault:"0.60"`
 }
 
 // IsProduction reports whether the strict production rules apply.

@@ -79,6 +79,7 @@ func TestDefaults(t *testing.T) {
 		"PoolMaxOverflow": 10, "Echo": false, "RedisURL": "", "CacheEnabled": true, "TTLSeconds": 300,
 		"TasksEnabled": true, "WorkerConcurrency": 10, "Level": "INFO", "File": "logs/app.log",
 		"MaxSizeMB": 10, "MaxBackups": 10, "QRRotateSeconds": 30, "LateAfterMinutes": 15,
+		"AttendanceWarn": 0.75, "AttendanceHigh": 0.60,
 	}
 	got := map[string]any{
 		"Env": c.Env, "Debug": c.Debug, "TimeZone": c.TimeZone,
@@ -92,6 +93,7 @@ func TestDefaults(t *testing.T) {
 		"TasksEnabled": c.Tasks.Enabled, "WorkerConcurrency": c.Tasks.WorkerConcurrency, "Level": c.Log.Level,
 		"File": c.Log.File, "MaxSizeMB": c.Log.MaxSizeMB, "MaxBackups": c.Log.MaxBackups,
 		"QRRotateSeconds": c.Attendance.QRRotateSeconds, "LateAfterMinutes": c.Attendance.LateAfterMinutes,
+		"AttendanceWarn": c.Risk.AttendanceWarn, "AttendanceHigh": c.Risk.AttendanceHigh,
 	}
 	for k, w := range want {
 		if !reflect.DeepEqual(got[k], w) {
@@ -301,6 +303,13 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"CACHE_TTL": "-1"}, []string{"CACHE_TTL", "at least 0"}},
 		{map[string]string{"WORKER_CONCURRENCY": "1.5"}, []string{"WORKER_CONCURRENCY", "whole number"}},
 		{map[string]string{"CORS_ORIGINS": "localhost:3000"}, []string{"CORS_ORIGINS", "localhost:3000"}},
+		{map[string]string{"RISK_ATTENDANCE_WARN": "most"}, []string{"RISK_ATTENDANCE_WARN", "a number", `"most"`}},
+		{map[string]string{"RISK_ATTENDANCE_WARN": "0.5"}, []string{"RISK_ATTENDANCE_HIGH", "RISK_ATTENDANCE_WARN", "0 < high < warn <= 1", "warn 0.5"}},
+		{map[string]string{"RISK_ATTENDANCE_WARN": "0.6"}, []string{"0 < high < warn <= 1", "high 0.6, warn 0.6"}},
+		{map[string]string{"RISK_ATTENDANCE_WARN": "1.2"}, []string{"0 < high < warn <= 1", "warn 1.2"}},
+		{map[string]string{"RISK_ATTENDANCE_HIGH": "0"}, []string{"0 < high < warn <= 1", "high 0,"}},
+		{map[string]string{"RISK_ATTENDANCE_HIGH": "-0.1"}, []string{"0 < high < warn <= 1"}},
+		{map[string]string{"RISK_ATTENDANCE_HIGH": "NaN"}, []string{"0 < high < warn <= 1"}},
 	}
 	for _, tc := range cases {
 		e := loadErr(t, tc.vars)
@@ -317,6 +326,18 @@ func TestBadValues(t *testing.T) {
 	e := loadErr(t, map[string]string{"PORT": "x", "CACHE_TTL": "y", "DEBUG": "z"})
 	if len(e.Problems) != 3 {
 		t.Errorf("problems = %q, want 3", e.Problems)
+	}
+}
+
+func TestRiskThresholds(t *testing.T) {
+	c, _ := load(t, map[string]string{"RISK_ATTENDANCE_WARN": "1", "RISK_ATTENDANCE_HIGH": "0.9"})
+	if c.Risk.AttendanceWarn != 1 || c.Risk.AttendanceHigh != 0.9 {
+		t.Errorf("thresholds = %+v", c.Risk)
+	}
+	for _, s := range c.Masked() {
+		if s.Name == "RISK_ATTENDANCE_HIGH" && s.Value != "0.9" {
+			t.Errorf("config check shows %s = %q", s.Name, s.Value)
+		}
 	}
 }
 
@@ -362,7 +383,8 @@ func TestMasked(t *testing.T) {
 		"ENABLE_BACKGROUND_TASKS", "WORKER_CONCURRENCY", "LOG_LEVEL", "LOG_FILE", "LOG_MAX_SIZE_MB",
 		"LOG_MAX_BACKUPS", "SLOW_REQUEST_MS", "CORS_ORIGINS", "BCRYPT_COST", "PASSWORD_MIN_LENGTH",
 		"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", "AUTH_RATE_LIMIT_PER_MINUTE", "QR_ROTATE_SECONDS",
-		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX", "QUEUE_PREFIX"}
+		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX", "QUEUE_PREFIX",
+		"RISK_ATTENDANCE_WARN", "RISK_ATTENDANCE_HIGH"}
 	for _, n := range all {
 		if _, ok := got[n]; !ok {
 			t.Errorf("%s missing from Masked", n)
@@ -436,7 +458,7 @@ func TestEveryVariableIsUnique(t *testing.T) {
 		}
 		seen[f.name] = true
 	}
-	if len(seen) != 36 {
-		t.Errorf("%d variables, want 36", len(seen))
+	if len(seen) != 38 {
+		t.Errorf("%d variables, want 38", len(seen))
 	}
 }

@@ -113,7 +113,7 @@ func parse(c *Config, vars map[string]string) error {
 // sections lists the structs parsed one by one: the top-level scalars
 // (whose sections are skipped by env:"-") and each section.
 func (c *Config) sections() []any {
-	return []any{c, &c.Server, &c.Auth, &c.Database, &c.Redis, &c.Cache, &c.Tasks, &c.Log, &c.Attendance}
+	return []any{c, &c.Server, &c.Auth, &c.Database, &c.Redis, &c.Cache, &c.Tasks, &c.Log, &c.Attendance, &c.Risk}
 }
 
 // describe turns one parse error into a sentence naming the variable and
@@ -136,6 +136,8 @@ func describe(section reflect.Type, err error, vars map[string]string) string {
 		want = "a non-negative whole number"
 	case reflect.Bool:
 		want = "true or false"
+	case reflect.Float32, reflect.Float64:
+		want = "a number"
 	}
 	return fmt.Sprintf("%s must be %s (got %q)", name, want, vars[name])
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -95,6 +96,11 @@ func (c Config) valueProblems() []string {
 		out = append(out, "TIMEZONE must not be empty (use UTC or an IANA name such as Europe/Berlin)")
 	} else if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		out = append(out, fmt.Sprintf("TIMEZONE %q is not a known time zone (use an IANA name such as Europe/Berlin)", c.TimeZone))
+	}
+	if r := c.Risk; math.IsNaN(r.AttendanceHigh) || math.IsNaN(r.AttendanceWarn) ||
+		r.AttendanceHigh <= 0 || r.AttendanceHigh >= r.AttendanceWarn || r.AttendanceWarn > 1 {
+		out = append(out, fmt.Sprintf("RISK_ATTENDANCE_HIGH and RISK_ATTENDANCE_WARN must satisfy 0 < high < warn <= 1 (got high %v, warn %v)",
+			r.AttendanceHigh, r.AttendanceWarn))
 	}
 	for _, o := range c.Server.CORSOrigins {
 		if o == "*" {

@@ -17,10 +17,14 @@ type User struct {
 	Role         Role
 	PasswordHash string
 	StudentID    *int64
-	IsActive     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	LastLogin    *time.Time
+	// Department is the students.department a staff account looks after
+	// (agents tell a student's department staff about the student); nil
+	// for accounts of no department.
+	Department *string
+	IsActive   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	LastLogin  *time.Time
 }
 
 // NewUser validates the fields of a new account (not the password, which
@@ -117,12 +121,40 @@ type AdminChange struct {
 	Role      *Role
 	IsActive  *bool
 	StudentID **int64 // set to a nil pointer to unlink
+	// Department sets the account's department; a nil or blank value
+	// clears it.
+	Department **string
+}
+
+// MaxDepartment is the longest department name, as for students.
+const MaxDepartment = 100
+
+// cleanDepartment trims a department name; blank means none.
+func cleanDepartment(d *string) (*string, error) {
+	if d == nil {
+		return nil, nil
+	}
+	t := strings.TrimSpace(*d)
+	if t == "" {
+		return nil, nil
+	}
+	if utf8.RuneCountInString(t) > MaxDepartment {
+		return nil, &fault.Error{Kind: fault.Invalid, Message: "department: must be at most 100 characters",
+			Fields: []fault.FieldError{{Field: "department", Message: "must be at most 100 characters"}}}
+	}
+	return &t, nil
 }
 
 // ApplyAdmin applies the change and reports whether the user's sessions
 // must be revoked: the role or the student link changed (what the account
 // may see changed) or the account was deactivated.
 func (u *User) ApplyAdmin(c AdminChange) (revoke bool, err error) {
+	var dept *string
+	if c.Department != nil {
+		if dept, err = cleanDepartment(*c.Department); err != nil {
+			return false, err
+		}
+	}
 	if c.Role != nil {
 		if !c.Role.Valid() {
 			return false, fault.New(fault.Invalid, "role: must be one of guest, student, staff, admin")
@@ -143,6 +175,9 @@ func (u *User) ApplyAdmin(c AdminChange) (revoke bool, err error) {
 			revoke = true
 		}
 		u.StudentID = *c.StudentID
+	}
+	if c.Department != nil {
+		u.Department = dept // what the account may see does not change: no revocation
 	}
 	return revoke, nil
 }

@@ -207,3 +207,48 @@ func TestSessionActive(t *testing.T) {
 	assert.False(t, identity.Session{ExpiresAt: exp}.Active(exp), "expired exactly at expires_at")
 	assert.False(t, identity.Session{ExpiresAt: exp, RevokedAt: &revoked}.Active(t0))
 }
+
+func TestApplyAdminDepartment(t *testing.T) {
+	cs := "Computer Science"
+	tests := []struct {
+		name    string
+		start   *string
+		set     *string
+		want    *string
+		wantErr bool
+	}{
+		{name: "set, trimmed", set: ptr("  Computer Science "), want: &cs},
+		{name: "replace", start: ptr("Physics"), set: ptr("Computer Science"), want: &cs},
+		{name: "null clears", start: &cs, set: nil, want: nil},
+		{name: "blank clears", start: &cs, set: ptr("   "), want: nil},
+		{name: "100 characters", set: ptr(strings.Repeat("é", 100)), want: ptr(strings.Repeat("é", 100))},
+		{name: "too long", start: &cs, set: ptr(strings.Repeat("é", 101)), want: &cs, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := identity.User{Role: identity.RoleStaff, IsActive: true, Department: tt.start}
+			set := tt.set
+			revoke, err := u.ApplyAdmin(identity.AdminChange{Department: &set, Role: ptr(identity.RoleAdmin)})
+			assert.Equal(t, tt.want, u.Department)
+			if tt.wantErr {
+				var fe *fault.Error
+				require.ErrorAs(t, err, &fe)
+				assert.Equal(t, "department", fe.Fields[0].Field)
+				assert.Equal(t, identity.RoleStaff, u.Role, "a refused change changes nothing")
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, revoke, "the role change revokes")
+		})
+	}
+	u := identity.User{Role: identity.RoleStaff, IsActive: true}
+	set := &cs
+	revoke, err := u.ApplyAdmin(identity.AdminChange{Department: &set})
+	require.NoError(t, err)
+	assert.False(t, revoke, "a department change alone revokes nothing")
+	u.Department = &cs
+	revoke, err = u.ApplyAdmin(identity.AdminChange{IsActive: ptr(true)})
+	require.NoError(t, err)
+	assert.False(t, revoke)
+	assert.Equal(t, &cs, u.Department, "no department in the change leaves it")
+}

@@ -1,0 +1,532 @@
+// Package attendancerisk is the attendance-risk agent: it keeps one open
+// attendance risk record per student whose attendance over the last 30
+// days calls for one (the rule is domain/risk's AssessAttendance),
+// updates it in place as marks come in, resolves it when attendance
+// recovers, and tells the student and their department's staff once per
+// record. It runs on every attendance.marked and attendance.changed event
+// (for the student concerned) and nightly over everyone, set-based. A
+// record a person resolved stands: within the window after it, a new one
+// is raised only at a higher severity (risk.RaiseAgain).
+//
+// Every write for one student happens in one transaction, and an
+// assessment that finds the record already saying what it would write
+// writes nothing, so a job that runs twice has its effect once.
+package attendancerisk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/campus/campus/application/jobs"
+	appnotification "github.com/campus/campus/application/notification"
+	apprisk "github.com/campus/campus/application/risk"
+	"github.com/campus/campus/domain/attendance"
+	"github.com/campus/campus/domain/audit"
+	"github.com/campus/campus/domain/event"
+	"github.com/campus/campus/domain/fault"
+	"github.com/campus/campus/domain/notification"
+	"github.com/campus/campus/domain/risk"
+	"github.com/campus/campus/ports"
+)
+
+// Name is the agent's name: the source of its records and its audit actor.
+const Name = "attendance-risk"
+
+// Notification kinds.
+const (
+	KindOpened   = "risk.opened"
+	KindCritical = "risk.escalated"
+)
+
+// SystemRole is the audit trail's actor role for what the agent writes
+// (no user acts; the entry's source field names the agent).
+const SystemRole = "system"
+
+const resource = "risk"
+
+// Config holds the rule's settings.
+type Config struct {
+	// Location is the campus calendar's zone: the window ends today there.
+	Location   *time.Location
+	Thresholds risk.AttendanceThresholds
+	// PageSize is how many students the nightly pass assesses per page.
+	PageSize int
+}
+
+// Deps are the ports the agent uses.
+type Deps struct {
+	Stats  ports.AttendanceStats
+	Risks  ports.RiskRepository
+	Audit  ports.AuditLog
+	Outbox ports.Outbox
+	Tx     ports.TxRunner
+	Clock  ports.Clock
+	IDs    ports.IDGenerator
+	Notify *appnotification.Service
+}
+
+// Service is the agent.
+type Service struct {
+	cfg Config
+	d   Deps
+}
+
+// NewService builds the agent; thresholds that break 0 < high < warn <= 1
+// are refused (bootstrap's config check refuses them first).
+func NewService(cfg Config, d Deps) (*Service, error) {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 1000
+	}
+	if err := cfg.Thresholds.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, d: d}, nil
+}
+
+// Action is what one assessment did to a student's record.
+type Action string
+
+// Actions.
+const (
+	// None: no record is open and none is called for (or too little data).
+	None      Action = "none"
+	Unchanged Action = "unchanged"
+	// Held: the figures call for a record, but a person resolved the last
+	// one recently at the same or a higher severity (risk.RaiseAgain).
+	Held     Action = "held"
+	Created  Action = "created"
+	Updated  Action = "updated"
+	Resolved Action = "resolved"
+)
+
+// Result is one student's assessment.
+type Result struct {
+	StudentID int64
+	Action    Action
+	// Notified is how many notifications were recorded.
+	Notified int
+}
+
+// Report sums a run's results; Counts is what the run records.
+type Report struct {
+	Assessed, Created, Updated, Resolved, Unchanged, Held, Notified, Failed int
+}
+
+func (r *Report) add(res Result) {
+	r.Assessed++
+	r.Notified += res.Notified
+	switch res.Action {
+	case Created:
+		r.Created++
+	case Updated:
+		r.Updated++
+	case Resolved:
+		r.Resolved++
+	case Unchanged:
+		r.Unchanged++
+	case Held:
+		r.Held++
+	}
+}
+
+// Counts is the report as a run's counts.
+func (r Report) Counts() map[string]int {
+	return map[string]int{"assessed": r.Assessed, "created": r.Created, "updated": r.Updated, "resolved": r.Resolved,
+		"unchanged": r.Unchanged, "held": r.Held, "notified": r.Notified, "failed": r.Failed}
+}
+
+// window is the 30 days ending today in the campus calendar.
+func (s *Service) window() (risk.AttendanceWindow, time.Time) {
+	now := s.d.Clock.Now()
+	return risk.AttendanceWindowEnding(attendance.DateOf(now, s.cfg.Location)), now
+}
+
+// OnEvent reassesses the students an attendance event concerns. Marks
+// that cannot change the figures are skipped without a query: a re-mark
+// that keeps the status, a record dated outside the window (the nightly
+// pass follows the window as days go by), an edit of remarks or session.
+func (s *Service) OnEvent(ctx context.Context, e jobs.Event) (Report, error) {
+	w, _ := s.window()
+	ids, err := studentsConcerned(e, w)
+	if err != nil {
+		return Report{}, err
+	}
+	var rep Report
+	for _, id := range ids {
+		res, err := s.Reassess(ctx, id)
+		if err != nil {
+			return rep, fmt.Errorf("assess student %d: %w", id, err)
+		}
+		rep.add(res)
+	}
+	return rep, nil
+}
+
+var errMalformed = fault.New(fault.Invalid, "attendance event without a usable student_id, date or status")
+
+// studentsConcerned reads the event's payload (see application/attendance
+// marked and changed).
+func studentsConcerned(e jobs.Event, w risk.AttendanceWindow) ([]int64, error) {
+	switch e.Type {
+	case event.AttendanceMarked:
+		r, ok := markOf(e.Data)
+		if !ok {
+			return nil, errMalformed
+		}
+		created, _ := e.Data["created"].(bool)
+		_, statusChanged := e.Data["previous_status"]
+		if (!created && !statusChanged) || !w.Contains(r.date) {
+			return nil, nil
+		}
+		return []int64{r.student}, nil
+	case event.AttendanceChanged:
+		before, ok := markOf(asMap(e.Data["before"]))
+		if !ok {
+			return nil, errMalformed
+		}
+		var after mark
+		if e.Data["after"] != nil {
+			if after, ok = markOf(asMap(e.Data["after"])); !ok {
+				return nil, errMalformed
+			}
+			if after == before {
+				return nil, nil
+			}
+		}
+		var ids []int64
+		if w.Contains(before.date) {
+			ids = append(ids, before.student)
+		}
+		if after.student != 0 && w.Contains(after.date) && (len(ids) == 0 || ids[0] != after.student) {
+			ids = append(ids, after.student)
+		}
+		return ids, nil
+	}
+	return nil, fault.Newf(fault.Invalid, "the attendance-risk agent does not handle %q events", e.Type)
+}
+
+// mark is what of a record counts for the figures.
+type mark struct {
+	student int64
+	date    attendance.Date
+	status  string
+}
+
+func markOf(m map[string]any) (mark, bool) {
+	id, ok := asID(m["student_id"])
+	if !ok {
+		return mark{}, false
+	}
+	ds, _ := m["date"].(string)
+	d, err := attendance.ParseDate(ds)
+	if err != nil {
+		return mark{}, false
+	}
+	st, _ := m["status"].(string)
+	return mark{student: id, date: d, status: st}, true
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// asID reads a positive id as JSON decoding (float64) or an in-process
+// payload (an integer) leaves it.
+func asID(v any) (int64, bool) {
+	var id int64
+	switch n := v.(type) {
+	case float64:
+		if n != float64(int64(n)) {
+			return 0, false
+		}
+		id = int64(n)
+	case int64:
+		id = n
+	case int:
+		id = int64(n)
+	default:
+		return 0, false
+	}
+	return id, id > 0
+}
+
+// errUnchanged aborts an update that would write nothing.
+var errUnchanged = errors.New("attendance risk unchanged")
+
+// Reassess brings the student's attendance record in line with their
+// figures now. A concurrent run that created the record first, or a
+// person who resolved it meanwhile, makes the first try a conflict; the
+// second try sees their write.
+func (s *Service) Reassess(ctx context.Context, studentID int64) (Result, error) {
+	res, err := s.reassess(ctx, studentID)
+	if errors.Is(err, fault.ErrConflict) {
+		res, err = s.reassess(ctx, studentID)
+	}
+	return res, err
+}
+
+func (s *Service) reassess(ctx context.Context, studentID int64) (Result, error) {
+	w, now := s.window()
+	res := Result{StudentID: studentID, Action: None}
+	open, err := s.d.Risks.OpenBySubject(ctx, risk.AttendanceSubject(studentID))
+	hasOpen := err == nil
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
+		return res, err
+	}
+	f, err := s.d.Stats.StudentFigures(ctx, studentID, w)
+	if err != nil {
+		return res, err
+	}
+	f.StudentID = studentID
+	a := risk.AssessAttendance(f, s.cfg.Thresholds)
+	if !hasOpen {
+		if a.Verdict != risk.VerdictAtRisk {
+			return res, nil
+		}
+		var last *risk.Risk
+		switch r, err := s.d.Stats.LatestResolved(ctx, studentID); {
+		case err == nil:
+			last = &r
+		case !errors.Is(err, fault.ErrNotFound):
+			return res, err
+		}
+		if !risk.RaiseAgain(a, last, now) {
+			res.Action = Held
+			return res, nil
+		}
+		return s.create(ctx, studentID, a, now)
+	}
+	// Most marks leave a record as it is: find out without a transaction.
+	probe := open
+	if out, err := probe.ApplyAttendance(a, now); err != nil || !out.Changed {
+		res.Action = Unchanged
+		return res, err
+	}
+	return s.update(ctx, open.ID, studentID, w, now)
+}
+
+// create raises the record, with its event, audit entry and
+// notifications, in one transaction. A concurrent run that raised it
+// first makes Create a conflict, which rolls all of it back.
+func (s *Service) create(ctx context.Context, studentID int64, a risk.AttendanceAssessment, now time.Time) (Result, error) {
+	res := Result{StudentID: studentID, Action: Created}
+	r, err := risk.NewAttendanceRisk(a, studentID, Name, now)
+	if err != nil {
+		return res, err
+	}
+	err = s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.d.Risks.Create(ctx, &r); err != nil {
+			return err
+		}
+		id := fmt.Sprint(r.ID)
+		snap := apprisk.Snapshot(r)
+		if err := s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.RiskCreated, resource, id, now, snap)); err != nil {
+			return err
+		}
+		if err := s.d.Audit.Record(ctx, systemEntry(now, audit.ActionCreate, id).Change(nil, snap)); err != nil {
+			return err
+		}
+		n, err := s.notify(ctx, r, KindOpened, now)
+		res.Notified = n
+		return err
+	})
+	if err != nil {
+		return Result{StudentID: studentID, Action: None}, err
+	}
+	return res, nil
+}
+
+// update applies the assessment to the open record under its write lock,
+// reading the figures again under it, so of two runs for one student the
+// later one writes what the later figures say.
+func (s *Service) update(ctx context.Context, riskID, studentID int64, w risk.AttendanceWindow, now time.Time) (Result, error) {
+	res := Result{StudentID: studentID, Action: Updated}
+	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+		var before risk.Risk
+		var out risk.AttendanceOutcome
+		after, err := s.d.Risks.Update(ctx, riskID, func(r *risk.Risk) error {
+			before = *r
+			f, err := s.d.Stats.StudentFigures(ctx, studentID, w)
+			if err != nil {
+				return err
+			}
+			f.StudentID = studentID
+			if out, err = r.ApplyAttendance(risk.AssessAttendance(f, s.cfg.Thresholds), now); err != nil {
+				return err
+			}
+			if !out.Changed {
+				return errUnchanged
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if out.Resolved {
+			res.Action = Resolved
+		}
+		id := fmt.Sprint(riskID)
+		prev, next := apprisk.Snapshot(before), apprisk.Snapshot(after)
+		payload := apprisk.Snapshot(after)
+		payload["previous"] = changed(prev, next)
+		if err := s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.RiskChanged, resource, id, now, payload)); err != nil {
+			return err
+		}
+		if err := s.d.Audit.Record(ctx, systemEntry(now, audit.ActionUpdate, id).Change(prev, next)); err != nil {
+			return err
+		}
+		if out.BecameCritical && !out.Resolved {
+			n, err := s.notify(ctx, after, KindCritical, now)
+			res.Notified = n
+			return err
+		}
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return Result{StudentID: studentID, Action: Unchanged}, nil
+	}
+	if err != nil {
+		return Result{StudentID: studentID, Action: None}, err
+	}
+	return res, nil
+}
+
+func systemEntry(now time.Time, action, id string) audit.Entry {
+	return audit.Entry{At: now, ActorRole: SystemRole, Action: action, Resource: resource, ResourceID: id}
+}
+
+// changed maps each field whose value differs to its value before, as
+// application/risk's risk.changed events do (here factors change too).
+func changed(before, after map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range before {
+		if fmt.Sprint(v) != fmt.Sprint(after[k]) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// notify tells the student's own accounts and their department's active
+// staff about r; when the department has no active staff, the active
+// admins instead, so that no risk goes unseen.
+func (s *Service) notify(ctx context.Context, r risk.Risk, kind string, now time.Time) (int, error) {
+	if r.StudentID == nil {
+		return 0, nil
+	}
+	aud, err := s.d.Stats.Audience(ctx, *r.StudentID)
+	if err != nil {
+		return 0, fmt.Errorf("audience of student %d: %w", *r.StudentID, err)
+	}
+	who := fmt.Sprintf("%s (%s)", aud.StudentName, aud.RollNo)
+	staff, fallback := aud.Staff, ""
+	if len(staff) == 0 {
+		staff = aud.Admins
+		fallback = fmt.Sprintf(" You are told because no active staff account belongs to the department %q.", aud.Department)
+	}
+	var ns []notification.Notification
+	seen := map[int64]bool{}
+	add := func(userID int64, title, body string) {
+		if seen[userID] {
+			return
+		}
+		seen[userID] = true
+		ns = append(ns, notification.Notification{UserID: userID, Kind: kind, Title: title, Body: body,
+			Resource: resource, ResourceID: fmt.Sprint(r.ID), CreatedAt: now})
+	}
+	level := "An attendance risk was raised"
+	if kind == KindCritical {
+		level = "An attendance risk became critical"
+	}
+	for _, id := range aud.StudentUser {
+		add(id, "Your attendance needs attention",
+			level+" on your record. "+r.Description+" Please talk to your department's staff.")
+	}
+	for _, id := range staff {
+		add(id, fmt.Sprintf("Attendance risk (%s): %s", r.Severity, who),
+			strings.TrimSpace(fmt.Sprintf("%s for %s of %s. %s%s", level, who, aud.Department, r.Description, fallback)))
+	}
+	if len(ns) == 0 {
+		return 0, nil
+	}
+	if err := s.d.Notify.Notify(ctx, ns...); err != nil {
+		return 0, fmt.Errorf("notify about risk %d: %w", r.ID, err)
+	}
+	return len(ns), nil
+}
+
+// maxNightlyFailures stops a nightly pass that keeps failing (the
+// database is likely down) instead of trying every student.
+const maxNightlyFailures = 20
+
+// RunNightly reassesses everyone with attendance in the window or an open
+// attendance record, a page of students at a time: one query for the
+// page's figures and one for its open records, then a transaction only
+// for the students whose record must change. A student that fails is
+// counted and the pass goes on; the run then fails so the queue retries
+// it, which redoes only what is still to do.
+func (s *Service) RunNightly(ctx context.Context) (Report, error) {
+	w, now := s.window()
+	var rep Report
+	var errs []error
+	var after int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		page, next, err := s.d.Stats.FiguresPage(ctx, w, after, s.cfg.PageSize)
+		if err != nil {
+			return rep, fmt.Errorf("figures after student %d: %w", after, err)
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+		if len(page) == 0 {
+			continue
+		}
+		ids := make([]int64, len(page))
+		for i, f := range page {
+			ids[i] = f.StudentID
+		}
+		open, err := s.d.Stats.OpenAttendanceRisks(ctx, ids)
+		if err != nil {
+			return rep, fmt.Errorf("open attendance risks of students %d to %d: %w", ids[0], ids[len(ids)-1], err)
+		}
+		for _, f := range page {
+			a := risk.AssessAttendance(f, s.cfg.Thresholds)
+			r, has := open[f.StudentID]
+			if !has && a.Verdict != risk.VerdictAtRisk {
+				rep.add(Result{StudentID: f.StudentID, Action: None})
+				continue
+			}
+			if has {
+				if out, err := r.ApplyAttendance(a, now); err == nil && !out.Changed {
+					rep.add(Result{StudentID: f.StudentID, Action: Unchanged})
+					continue
+				}
+			}
+			res, err := s.Reassess(ctx, f.StudentID)
+			if err != nil {
+				rep.Failed++
+				errs = append(errs, fmt.Errorf("student %d: %w", f.StudentID, err))
+				if len(errs) >= maxNightlyFailures {
+					return rep, fmt.Errorf("nightly attendance-risk pass stopped after %d failures: %w", len(errs), errors.Join(errs...))
+				}
+				continue
+			}
+			rep.add(res)
+		}
+	}
+	if len(errs) > 0 {
+		return rep, fmt.Errorf("nightly attendance-risk pass: %d students failed: %w", len(errs), errors.Join(errs...))
+	}
+	return rep, nil
+}

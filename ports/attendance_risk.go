@@ -1,0 +1,46 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/campus/campus/domain/risk"
+)
+
+// AttendanceStats answers the attendance-risk agent's questions in
+// aggregate: per student counts, never the attendance rows themselves.
+type AttendanceStats interface {
+	// StudentFigures is one student's figures over the window (zero counts
+	// when they have no record in it), in one query.
+	StudentFigures(ctx context.Context, studentID int64, w risk.AttendanceWindow) (risk.AttendanceFigures, error)
+	// FiguresPage is one page of the nightly pass: it examines the next
+	// limit students by ascending id above afterID and returns the figures
+	// of those with a record in the window or an open record with
+	// risk.AttendanceSubject as subject key (zero counts when no record is
+	// in the window), by ascending id; next is the last id examined, 0
+	// when no student was left. A constant number of queries per page.
+	FiguresPage(ctx context.Context, w risk.AttendanceWindow, afterID int64, limit int) (page []risk.AttendanceFigures, next int64, err error)
+	// OpenAttendanceRisks are the open records about the students'
+	// attendance (subject key risk.AttendanceSubject), by student id, in
+	// one query.
+	OpenAttendanceRisks(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error)
+	// LatestResolved is the student's most recently resolved attendance
+	// record (subject key risk.AttendanceSubject): fault.NotFound when
+	// there is none.
+	LatestResolved(ctx context.Context, studentID int64) (risk.Risk, error)
+	// Audience is who may hear about a student's attendance, in one query:
+	// fault.NotFound when there is no such student.
+	Audience(ctx context.Context, studentID int64) (RiskAudience, error)
+}
+
+// RiskAudience is a student with the active accounts concerned: their own
+// (linked through student_id), the staff whose department is the
+// student's (compared ignoring case and surrounding space), and every
+// admin. The use case chooses among them.
+type RiskAudience struct {
+	StudentName string
+	RollNo      string
+	Department  string
+	StudentUser []int64
+	Staff       []int64
+	Admins      []int64
+}
