@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/campus/campus/ports"
 )
 
@@ -24,6 +26,26 @@ func (h *Housekeeping) PruneSessions(ctx context.Context, before time.Time) (int
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// PruneTaskHistory deletes agent runs and task owners older than before.
+func (h *Housekeeping) PruneTaskHistory(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for _, q := range []*bun.DeleteQuery{
+		h.db.conn(ctx).NewDelete().Model((*agentRunRow)(nil)).Where("ended_at < ?", stamp(before)),
+		h.db.conn(ctx).NewDelete().Model((*taskOwnerRow)(nil)).Where("created_at < ?", stamp(before)),
+	} {
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return total, fmt.Errorf("prune task history: %w", translate(err, thingTask))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
 // CloseEndedCheckIns stamps closed_at on open check-in sessions past their end.

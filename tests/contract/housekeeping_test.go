@@ -9,9 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/campus/campus/adapters/store"
+	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/domain/attendance"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
+	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/tests/testenv"
 )
 
@@ -55,6 +57,19 @@ func TestHousekeeping(t *testing.T) {
 			n, err = h.CloseEndedCheckIns(ctx, at(0))
 			require.NoError(t, err)
 			assert.Zero(t, n, "a second pass changes nothing")
+
+			// Task history: runs that ended before the cut go, later ones stay.
+			agents := store.NewAgentStore(r.db)
+			for _, end := range []time.Duration{-9 * 24 * time.Hour, -8 * 24 * time.Hour, -time.Hour} {
+				require.NoError(t, agents.RecordRun(ctx, &agent.Run{Agent: "maintenance", StartedAt: at(end - time.Second), EndedAt: at(end), Outcome: agent.Succeeded}))
+			}
+			n, err = h.PruneTaskHistory(ctx, at(-7*24*time.Hour))
+			require.NoError(t, err)
+			assert.Equal(t, 2, n)
+			runs, err := agents.Runs(ctx, "maintenance", page.Request{Limit: 10})
+			require.NoError(t, err)
+			require.Len(t, runs.Items, 1)
+			assert.Equal(t, at(-time.Hour), runs.Items[0].EndedAt)
 		})
 	}
 }

@@ -137,6 +137,63 @@ func (_c *Housekeeping_PruneSessions_Call) RunAndReturn(run func(context.Context
 	return _c
 }
 
+// PruneTaskHistory provides a mock function with given fields: ctx, before
+func (_m *Housekeeping) PruneTaskHistory(ctx context.Context, before time.Time) (int, error) {
+	ret := _m.Called(ctx, before)
+
+	if len(ret) == 0 {
+		panic("no return value specified for PruneTaskHistory")
+	}
+
+	var r0 int
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, time.Time) (int, error)); ok {
+		return rf(ctx, before)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, time.Time) int); ok {
+		r0 = rf(ctx, before)
+	} else {
+		r0 = ret.Get(0).(int)
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, time.Time) error); ok {
+		r1 = rf(ctx, before)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// Housekeeping_PruneTaskHistory_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'PruneTaskHistory'
+type Housekeeping_PruneTaskHistory_Call struct {
+	*mock.Call
+}
+
+// PruneTaskHistory is a helper method to define mock.On call
+//   - ctx context.Context
+//   - before time.Time
+func (_e *Housekeeping_Expecter) PruneTaskHistory(ctx interface{}, before interface{}) *Housekeeping_PruneTaskHistory_Call {
+	return &Housekeeping_PruneTaskHistory_Call{Call: _e.mock.On("PruneTaskHistory", ctx, before)}
+}
+
+func (_c *Housekeeping_PruneTaskHistory_Call) Run(run func(ctx context.Context, before time.Time)) *Housekeeping_PruneTaskHistory_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(time.Time))
+	})
+	return _c
+}
+
+func (_c *Housekeeping_PruneTaskHistory_Call) Return(_a0 int, _a1 error) *Housekeeping_PruneTaskHistory_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *Housekeeping_PruneTaskHistory_Call) RunAndReturn(run func(context.Context, time.Time) (int, error)) *Housekeeping_PruneTaskHistory_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewHousekeeping creates a new instance of Housekeeping. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewHousekeeping(t interface {
