@@ -50,6 +50,15 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 		ExportComponentSchemas: true, ExportGenerics: false,
 	}), openapi3gen.SchemaCustomizer(customizeSchema))
 	schemaOf := func(v any) (*openapi3.SchemaRef, error) { return gen.NewSchemaRefForValue(v, schemas) }
+	// The generator refers to the customised nullable types by name but
+	// leaves their components out; they are what customizeSchema says.
+	for _, v := range []any{Nullable{}, NullableString{}} {
+		sch := &openapi3.Schema{}
+		if err := customizeSchema("", reflect.TypeOf(v), "", sch); err != nil {
+			return nil, err
+		}
+		schemas[reflect.TypeOf(v).Name()] = openapi3.NewSchemaRef("", sch)
+	}
 
 	problem, err := schemaOf(Problem{})
 	if err != nil {

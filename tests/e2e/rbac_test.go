@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/domain/identity"
@@ -122,5 +125,13 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	}
 	if doc["openapi"] != "3.0.3" {
 		t.Fatalf("openapi version %v", doc["openapi"])
+	}
+	// The document is valid OpenAPI: every $ref resolves, every schema is well formed.
+	loaded, err := openapi3.NewLoader().LoadFromData(r.Body)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := loaded.Validate(context.Background()); err != nil {
+		t.Fatalf("invalid OpenAPI document: %v", err)
 	}
 }
