@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/wire"
-
 	"github.com/campus/campus/adapters/worker"
 	appagent "github.com/campus/campus/application/agent"
+	appanomaly "github.com/campus/campus/application/anomaly"
+	"github.com/campus/campus/application/attendancerisk"
+	appcomplaint "github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/conflictscan"
+	"github.com/campus/campus/application/jobs"
 	"github.com/campus/campus/application/maintenance"
-	appnotification "github.com/campus/campus/application/notification"
+	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/domain/agent"
+	"github.com/campus/campus/domain/risk"
 )
 
 // Agents are the use cases the agents run; each agent adds its service
@@ -18,26 +22,83 @@ import (
 type Agents struct {
 	Runs        *appagent.Service
 	Maintenance *maintenance.Service
+	// ComplaintTriage and ComplaintEscalation are the complaint agents.
+	ComplaintTriage     *appcomplaint.Triage
+	ComplaintEscalation *appcomplaint.Escalation
+	// AttendanceRisk is the attendance-risk agent.
+	AttendanceRisk *attendancerisk.Service
+	// ConflictScan and Anomalies are the schedule-conflict-scan and
+	// anomaly-detection agents.
+	ConflictScan *conflictscan.Service
+	Anomalies    *appanomaly.Service
 }
-
-// agentSet assembles the agents (for the API process's embedded worker and
-// for `campus worker`).
-var agentSet = wire.NewSet(wire.Struct(new(Agents), "*"),
-	agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"), appnotification.NewService,
-	maintenanceConfig, maintenance.NewService,
-)
 
 func agentDefinitions() []agent.Definition { return appagent.Definitions() }
 
 func maintenanceConfig() maintenance.Config { return maintenance.Config{} }
 
+// attendanceRiskConfig is the attendance-risk rule's settings: the
+// campus calendar and RISK_ATTENDANCE_WARN/HIGH.
+func attendanceRiskConfig(c config.Config) attendancerisk.Config {
+	return attendancerisk.Config{Location: c.Location(),
+		Thresholds: risk.AttendanceThresholds{Warn: c.Risk.AttendanceWarn, High: c.Risk.AttendanceHigh}}
+}
+
+// conflictScanConfig: the hourly pass looks from 24 h ago onward (the
+// agent's default).
+func conflictScanConfig() conflictscan.Config { return conflictscan.Config{} }
+
+// anomalyConfig maps the campus calendar's zone (TIMEZONE), which decides
+// what "the previous day" is; the thresholds are the defaults of
+// domain/anomaly (issue 4's figures).
+func anomalyConfig(c config.Config) appanomaly.Config {
+	return appanomaly.Config{Location: c.Location()}
+}
+
 // agentHandlers maps each agent's name to what it does.
 func agentHandlers(a Agents) map[string]worker.AgentHandlers {
 	return map[string]worker.AgentHandlers{
+		appagent.AttendanceRisk: {
+			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
+				r, err := a.AttendanceRisk.OnEvent(ctx, e)
+				return r.Counts(), err
+			},
+			Run: func(ctx context.Context) (map[string]int, error) {
+				r, err := a.AttendanceRisk.RunNightly(ctx)
+				return r.Counts(), err
+			},
+		},
 		appagent.Maintenance: {Run: func(ctx context.Context) (map[string]int, error) {
 			r, err := a.Maintenance.Run(ctx)
-			return map[string]int{"sessions_pruned": r.SessionsPruned, "events_pruned": r.EventsPruned,
-				"checkin_sessions_closed": r.CheckInSessionsClosed}, err
+			return r.Counts(), err
+		}},
+		appagent.ComplaintTriage: {
+			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
+				r, err := a.ComplaintTriage.OnEvent(ctx, e)
+				return r.Counts(), err
+			},
+			Run: func(ctx context.Context) (map[string]int, error) {
+				r, err := a.ComplaintTriage.Run(ctx)
+				return r.Counts(), err
+			},
+		},
+		appagent.ComplaintEscalation: {Run: func(ctx context.Context) (map[string]int, error) {
+			r, err := a.ComplaintEscalation.Run(ctx)
+			return r.Counts(), err
+		}},
+		appagent.ScheduleConflictScan: {
+			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
+				r, err := a.ConflictScan.OnEvent(ctx, e)
+				return r.Counts(), err
+			},
+			Run: func(ctx context.Context) (map[string]int, error) {
+				r, err := a.ConflictScan.Run(ctx)
+				return r.Counts(), err
+			},
+		},
+		appagent.AnomalyDetection: {Run: func(ctx context.Context) (map[string]int, error) {
+			r, err := a.Anomalies.Run(ctx)
+			return r.Counts(), err
 		}},
 	}
 }

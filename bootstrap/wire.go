@@ -15,11 +15,17 @@ import (
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
+	appagent "github.com/campus/campus/application/agent"
+	appanomaly "github.com/campus/campus/application/anomaly"
 	"github.com/campus/campus/application/attendance"
+	"github.com/campus/campus/application/attendancerisk"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/conflictscan"
+	"github.com/campus/campus/application/maintenance"
+	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
@@ -27,11 +33,12 @@ import (
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/ports"
 )
 
 // InitializeAPI assembles the API process.
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
-	wire.Build(store.ProviderSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
+	wire.Build(store.ProviderSet, userSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
 		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, agentSet)
 	return nil, nil, nil
@@ -39,7 +46,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 
 // InitializeWorker assembles `campus worker`: the relay and the job handlers.
 func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
-	wire.Build(storeConfig, store.ProviderSet, system.ProviderSet, agentSet,
+	wire.Build(storeConfig, store.ProviderSet, userSet, system.ProviderSet, agentSet,
 		cacheConfig, cache.ProviderSet, studentConfig, student.NewService, wire.Struct(new(student.Deps), "*"),
 		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
 	return nil, nil, nil
@@ -71,3 +78,20 @@ var appSet = wire.NewSet(
 	risk.NewService, wire.Struct(new(risk.Deps), "*"),
 	wire.Struct(new(API), "*"),
 )
+
+// agentSet assembles the agents (for the API process's embedded worker and
+// for `campus worker`).
+var agentSet = wire.NewSet(wire.Struct(new(Agents), "*"),
+	agentDefinitions, appagent.NewService, wire.Struct(new(appagent.Deps), "*"), appnotification.NewService,
+	maintenanceConfig, maintenance.NewService,
+	wire.Struct(new(complaint.AgentDeps), "*"), complaint.DefaultRules, complaint.NewTriage, complaint.NewEscalation,
+	attendanceRiskConfig, wire.Struct(new(attendancerisk.Deps), "*"), attendancerisk.NewService,
+	conflictScanConfig, conflictscan.NewService, wire.Struct(new(conflictscan.Deps), "*"),
+	anomalyConfig, appanomaly.NewService, wire.Struct(new(appanomaly.Deps), "*"),
+)
+
+// userSet is the users port every use case goes through: the profile
+// cache over the database's repository, so every write to a user drops
+// the cached profile.
+var userSet = wire.NewSet(store.NewUserRepository, wire.Bind(new(auth.StoredUsers), new(*store.UserRepository)), auth.NewProfiles,
+	wire.Bind(new(ports.UserRepository), new(*auth.Profiles)))

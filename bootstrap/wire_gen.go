@@ -16,11 +16,14 @@ import (
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
 	"github.com/campus/campus/application/agent"
+	"github.com/campus/campus/application/anomaly"
 	"github.com/campus/campus/application/attendance"
+	"github.com/campus/campus/application/attendancerisk"
 	"github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/conflictscan"
 	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
@@ -30,6 +33,7 @@ import (
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
 	"github.com/campus/campus/bootstrap/config"
+	"github.com/campus/campus/ports"
 	"github.com/google/wire"
 	"log/slog"
 )
@@ -46,6 +50,14 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		return nil, nil, err
 	}
 	userRepository := store.NewUserRepository(db)
+	config4 := cacheConfig(cfg)
+	cacheCache, cleanup2, err := cache.New(config4)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	txRunner := store.NewTxRunner(db)
+	profiles := auth.NewProfiles(userRepository, cacheCache, txRunner)
 	loginAttemptRepository := store.NewLoginAttemptRepository(db)
 	sessionRepository := store.NewSessionRepository(db)
 	studentRepository := store.NewStudentRepository(db)
@@ -53,27 +65,22 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	clock := system.NewClock()
 	codec, err := token.NewCodecWithClock(keys, clock)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	cost := bcryptCost(cfg)
 	hasher, err := password.ProvideHasher(cost)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	auditLog := store.NewAuditLog(db)
-	txRunner := store.NewTxRunner(db)
 	iDs := system.NewIDs()
-	config4 := cacheConfig(cfg)
-	cacheCache, cleanup2, err := cache.New(config4)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
 	sessionCache := auth.NewSessionCache(cacheCache, sessionRepository, clock, config2)
 	deps := auth.Deps{
-		Users:      userRepository,
+		Users:      profiles,
 		Attempts:   loginAttemptRepository,
 		Sessions:   sessionRepository,
 		Students:   studentRepository,
@@ -84,9 +91,10 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Clock:      clock,
 		IDs:        iDs,
 		Principals: sessionCache,
+		Profiles:   profiles,
 	}
 	service := auth.NewService(config2, deps)
-	userService := user.NewService(userRepository, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
+	userService := user.NewService(profiles, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
 	config5 := studentConfig(cfg)
 	outbox := store.NewOutbox(db)
 	studentLookup := store.NewStudentLookup(db)
@@ -109,7 +117,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Lookup: studentLookup,
 		Queue:  queue,
 		Tasks:  agentStore,
-		Users:  userRepository,
+		Users:  profiles,
 	}
 	studentService := student.NewService(config5, studentDeps)
 	auditService := audit.NewService(auditLog, clock)
@@ -133,7 +141,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	complaintDeps := complaint.Deps{
 		Repo:     complaintRepository,
 		Students: studentRepository,
-		Users:    userRepository,
+		Users:    profiles,
 		Audit:    auditLog,
 		Tx:       txRunner,
 		Clock:    clock,
@@ -216,14 +224,84 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		LimiterStorage: storage,
 	}
 	server := httpapi.NewServer(httpapiConfig, httpapiDeps)
-	seedService := seed.NewService(userRepository, studentRepository, hasher, txRunner, clock)
+	seedService := seed.NewService(profiles, studentRepository, hasher, txRunner, clock)
 	relayService := relay.NewService(outbox, queue, clock)
 	config7 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
 	maintenanceService := maintenance.NewService(config7, housekeeping, outbox, clock)
+	complaintAgentDeps := complaint.AgentDeps{
+		Repo:   complaintRepository,
+		Sweeps: complaintRepository,
+		Notify: notificationService,
+		Audit:  auditLog,
+		Tx:     txRunner,
+		Clock:  clock,
+		Outbox: outbox,
+		IDs:    iDs,
+	}
+	rules, err := complaint.DefaultRules()
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	triage := complaint.NewTriage(complaintAgentDeps, rules)
+	escalation := complaint.NewEscalation(complaintAgentDeps)
+	attendanceriskConfig := attendanceRiskConfig(cfg)
+	attendanceStats := store.NewAttendanceStats(db)
+	attendanceriskDeps := attendancerisk.Deps{
+		Stats:  attendanceStats,
+		Risks:  riskRepository,
+		Audit:  auditLog,
+		Outbox: outbox,
+		Tx:     txRunner,
+		Clock:  clock,
+		IDs:    iDs,
+		Notify: notificationService,
+	}
+	attendanceriskService, err := attendancerisk.NewService(attendanceriskConfig, attendanceriskDeps)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	conflictscanConfig := conflictScanConfig()
+	conflictscanDeps := conflictscan.Deps{
+		Schedules: scheduleRepository,
+		Risks:     riskRepository,
+		Users:     profiles,
+		Notify:    notificationService,
+		Audit:     auditLog,
+		Tx:        txRunner,
+		Clock:     clock,
+		Outbox:    outbox,
+		IDs:       iDs,
+	}
+	conflictscanService := conflictscan.NewService(conflictscanConfig, conflictscanDeps)
+	config8 := anomalyConfig(cfg)
+	anomalyRepository := store.NewAnomalyRepository(db)
+	anomalySignals := store.NewAnomalySignals(db)
+	anomalyDeps := anomaly.Deps{
+		Anomalies: anomalyRepository,
+		Signals:   anomalySignals,
+		Users:     profiles,
+		Notify:    notificationService,
+		Tx:        txRunner,
+		Clock:     clock,
+	}
+	anomalyService := anomaly.NewService(config8, anomalyDeps)
 	agents := Agents{
-		Runs:        agentService,
-		Maintenance: maintenanceService,
+		Runs:                agentService,
+		Maintenance:         maintenanceService,
+		ComplaintTriage:     triage,
+		ComplaintEscalation: escalation,
+		AttendanceRisk:      attendanceriskService,
+		ConflictScan:        conflictscanService,
+		Anomalies:           anomalyService,
 	}
 	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, log)
 	if err != nil {
@@ -279,22 +357,94 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	config3 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
 	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
-	agents := Agents{
-		Runs:        agentService,
-		Maintenance: maintenanceService,
-	}
-	config4 := studentConfig(cfg)
-	studentRepository := store.NewStudentRepository(db)
+	complaintRepository := store.NewComplaintRepository(db)
+	notificationRepository := store.NewNotificationRepository(db)
+	notificationService := notification.NewService(notificationRepository, clock)
 	txRunner := store.NewTxRunner(db)
-	config5 := cacheConfig(cfg)
-	cacheCache, cleanup3, err := cache.New(config5)
+	agentDeps := complaint.AgentDeps{
+		Repo:   complaintRepository,
+		Sweeps: complaintRepository,
+		Notify: notificationService,
+		Audit:  auditLog,
+		Tx:     txRunner,
+		Clock:  clock,
+		Outbox: outbox,
+		IDs:    iDs,
+	}
+	rules, err := complaint.DefaultRules()
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	studentLookup := store.NewStudentLookup(db)
+	triage := complaint.NewTriage(agentDeps, rules)
+	escalation := complaint.NewEscalation(agentDeps)
+	attendanceriskConfig := attendanceRiskConfig(cfg)
+	attendanceStats := store.NewAttendanceStats(db)
+	riskRepository := store.NewRiskRepository(db)
+	attendanceriskDeps := attendancerisk.Deps{
+		Stats:  attendanceStats,
+		Risks:  riskRepository,
+		Audit:  auditLog,
+		Outbox: outbox,
+		Tx:     txRunner,
+		Clock:  clock,
+		IDs:    iDs,
+		Notify: notificationService,
+	}
+	attendanceriskService, err := attendancerisk.NewService(attendanceriskConfig, attendanceriskDeps)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	conflictscanConfig := conflictScanConfig()
+	scheduleRepository := store.NewScheduleRepository(db)
 	userRepository := store.NewUserRepository(db)
+	config4 := cacheConfig(cfg)
+	cacheCache, cleanup3, err := cache.New(config4)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	profiles := auth.NewProfiles(userRepository, cacheCache, txRunner)
+	conflictscanDeps := conflictscan.Deps{
+		Schedules: scheduleRepository,
+		Risks:     riskRepository,
+		Users:     profiles,
+		Notify:    notificationService,
+		Audit:     auditLog,
+		Tx:        txRunner,
+		Clock:     clock,
+		Outbox:    outbox,
+		IDs:       iDs,
+	}
+	conflictscanService := conflictscan.NewService(conflictscanConfig, conflictscanDeps)
+	config5 := anomalyConfig(cfg)
+	anomalyRepository := store.NewAnomalyRepository(db)
+	anomalySignals := store.NewAnomalySignals(db)
+	anomalyDeps := anomaly.Deps{
+		Anomalies: anomalyRepository,
+		Signals:   anomalySignals,
+		Users:     profiles,
+		Notify:    notificationService,
+		Tx:        txRunner,
+		Clock:     clock,
+	}
+	anomalyService := anomaly.NewService(config5, anomalyDeps)
+	agents := Agents{
+		Runs:                agentService,
+		Maintenance:         maintenanceService,
+		ComplaintTriage:     triage,
+		ComplaintEscalation: escalation,
+		AttendanceRisk:      attendanceriskService,
+		ConflictScan:        conflictscanService,
+		Anomalies:           anomalyService,
+	}
+	config6 := studentConfig(cfg)
+	studentRepository := store.NewStudentRepository(db)
+	studentLookup := store.NewStudentLookup(db)
 	studentDeps := student.Deps{
 		Repo:   studentRepository,
 		Audit:  auditLog,
@@ -306,9 +456,9 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Lookup: studentLookup,
 		Queue:  queue,
 		Tasks:  agentStore,
-		Users:  userRepository,
+		Users:  profiles,
 	}
-	studentService := student.NewService(config4, studentDeps)
+	studentService := student.NewService(config6, studentDeps)
 	worker, err := newWorker(bootstrapBackground, service, agents, studentService, log)
 	if err != nil {
 		cleanup3()
@@ -356,3 +506,12 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 var appSet = wire.NewSet(
 	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendanceConfig, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), wire.Struct(new(API), "*"),
 )
+
+// agentSet assembles the agents (for the API process's embedded worker and
+// for `campus worker`).
+var agentSet = wire.NewSet(wire.Struct(new(Agents), "*"), agentDefinitions, agent.NewService, wire.Struct(new(agent.Deps), "*"), notification.NewService, maintenanceConfig, maintenance.NewService, wire.Struct(new(complaint.AgentDeps), "*"), complaint.DefaultRules, complaint.NewTriage, complaint.NewEscalation, attendanceRiskConfig, wire.Struct(new(attendancerisk.Deps), "*"), attendancerisk.NewService, conflictScanConfig, conflictscan.NewService, wire.Struct(new(conflictscan.Deps), "*"), anomalyConfig, anomaly.NewService, wire.Struct(new(anomaly.Deps), "*"))
+
+// userSet is the users port every use case goes through: the profile
+// cache over the database's repository, so every write to a user drops
+// the cached profile.
+var userSet = wire.NewSet(store.NewUserRepository, wire.Bind(new(auth.StoredUsers), new(*store.UserRepository)), auth.NewProfiles, wire.Bind(new(ports.UserRepository), new(*auth.Profiles)))

@@ -13,8 +13,6 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.Pinger), new(*DB)),
 	NewTxRunner,
 	wire.Bind(new(ports.TxRunner), new(*TxRunner)),
-	NewUserRepository,
-	wire.Bind(new(ports.UserRepository), new(*UserRepository)),
 	NewLoginAttemptRepository,
 	wire.Bind(new(ports.LoginAttemptRepository), new(*LoginAttemptRepository)),
 	NewSessionRepository,
@@ -29,6 +27,7 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.Housekeeping), new(*Housekeeping)),
 	// One set per campus module, each in that module's file.
 	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet, agentSet, notificationSet,
+	anomalySet, attendanceRiskSet,
 )
 
 // Compile-time checks that each adapter satisfies its port.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -38,6 +39,31 @@ func TestReplicasShareRevocationsAndLimits(t *testing.T) {
 	expectStatus(t, b.do("PATCH", "/api/v1/students/1", adminB, map[string]any{"section": "Z"}), http.StatusOK)
 	if got := a.do("GET", "/api/v1/students/1", adminA, nil).json(t)["section"]; got != "Z" {
 		t.Fatalf("replica A served section %v after B changed it to Z", got)
+	}
+}
+
+// TestReplicasNeverServeAStaleProfile: a profile (cached 600 s) edited on
+// one replica by its owner, or changed by an admin there, is what the
+// other replica answers next.
+func TestReplicasNeverServeAStaleProfile(t *testing.T) {
+	dbURL, redisURL := testenv.PostgresURL(t), testenv.RedisURL(t)
+	cfg := map[string]string{"REDIS_URL": redisURL, "CACHE_PREFIX": testenv.KeyPrefix(t)}
+	a := newHarness(t, dbURL, cfg)
+	b := newHarness(t, dbURL, cfg)
+	adminA, adminB := a.token("admin", "admin123"), b.token("admin", "admin123")
+	staffA := a.token("staff1", "staff123")
+	for i := 0; i < 2; i++ {
+		expectStatus(t, a.do("GET", "/api/v1/auth/profile", staffA, nil), http.StatusOK)
+	}
+	expectStatus(t, b.do("PUT", "/api/v1/auth/profile", staffA, map[string]any{"full_name": "Renamed On B"}), http.StatusOK)
+	if got := a.do("GET", "/api/v1/auth/profile", staffA, nil).json(t)["full_name"]; got != "Renamed On B" {
+		t.Fatalf("replica A served full_name %v after B renamed it", got)
+	}
+	staffID := a.do("GET", "/api/v1/auth/profile", staffA, nil).json(t)["user_id"].(float64)
+	expectStatus(t, b.do("PATCH", "/api/v1/users/"+strconv.Itoa(int(staffID)), adminB, map[string]any{"is_active": false}), http.StatusOK)
+	expectProblem(t, a.do("GET", "/api/v1/auth/profile", staffA, nil), 401, "")
+	if got := a.do("GET", "/api/v1/users/"+strconv.Itoa(int(staffID)), adminA, nil).json(t)["is_active"]; got != false {
+		t.Fatalf("replica A shows is_active %v after B deactivated the user", got)
 	}
 }
 
