@@ -16,9 +16,7 @@ import (
 	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/domain/anomaly"
 	"github.com/campus/campus/domain/attendance"
-	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/notification"
-	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/ports"
 )
 
@@ -98,7 +96,7 @@ func (s *Service) Analyse(ctx context.Context, day attendance.Date) (Report, err
 	if len(found) == 0 {
 		return r, nil
 	}
-	admins, err := activeAdmins(ctx, s.d.Users)
+	admins, err := appnotification.ActiveAdmins(ctx, s.d.Users)
 	if err != nil {
 		return r, err
 	}
@@ -192,22 +190,3 @@ func Title(a anomaly.Anomaly) string {
 	}
 }
 
-// activeAdmins lists the ids of every active admin, the people told about
-// a new anomaly.
-func activeAdmins(ctx context.Context, users ports.UserRepository) ([]int64, error) {
-	role, active := identity.RoleAdmin, true
-	var out []int64
-	for offset := 0; ; {
-		res, err := users.List(ctx, identity.UserFilter{Role: &role, IsActive: &active}, page.Request{Limit: page.MaxLimit, Offset: offset})
-		if err != nil {
-			return nil, fmt.Errorf("list active admins: %w", err)
-		}
-		for _, u := range res.Items {
-			out = append(out, u.ID)
-		}
-		offset += len(res.Items)
-		if len(res.Items) == 0 || offset >= res.Total {
-			return out, nil
-		}
-	}
-}

@@ -21,9 +21,7 @@ import (
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
-	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/notification"
-	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/domain/risk"
 	"github.com/campus/campus/domain/schedule"
 	"github.com/campus/campus/ports"
@@ -138,7 +136,7 @@ func (s *Service) raise(ctx context.Context, pairs []schedule.Pair, trigger stri
 	for _, p := range pairs {
 		if !loaded {
 			var err error
-			if admins, err = activeAdmins(ctx, s.d.Users); err != nil {
+			if admins, err = appnotification.ActiveAdmins(ctx, s.d.Users); err != nil {
 				return r, err
 			}
 			loaded = true
@@ -288,22 +286,3 @@ func title(p schedule.Pair) string {
 	return fmt.Sprintf("Schedule clash: #%d and #%d (%s)", p.A.ID, p.B.ID, p.ReasonList())
 }
 
-// activeAdmins lists the ids of every active admin, the people told about
-// a new clash (staff see the records under /risks).
-func activeAdmins(ctx context.Context, users ports.UserRepository) ([]int64, error) {
-	role, active := identity.RoleAdmin, true
-	var out []int64
-	for offset := 0; ; {
-		res, err := users.List(ctx, identity.UserFilter{Role: &role, IsActive: &active}, page.Request{Limit: page.MaxLimit, Offset: offset})
-		if err != nil {
-			return nil, fmt.Errorf("list active admins: %w", err)
-		}
-		for _, u := range res.Items {
-			out = append(out, u.ID)
-		}
-		offset += len(res.Items)
-		if len(res.Items) == 0 || offset >= res.Total {
-			return out, nil
-		}
-	}
-}

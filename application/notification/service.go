@@ -5,6 +5,7 @@ package notification
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/campus/campus/domain/fault"
@@ -94,3 +95,23 @@ func (s *Service) Next(ctx context.Context, a identity.Actor, after int64) ([]no
 
 // PollEvery is how often a live stream looks for new notifications.
 const PollEvery = time.Second
+
+// ActiveAdmins lists the ids of every active admin: whom agents tell about
+// what concerns the campus as a whole (a clash, an anomaly).
+func ActiveAdmins(ctx context.Context, users ports.UserRepository) ([]int64, error) {
+	role, active := identity.RoleAdmin, true
+	var out []int64
+	for offset := 0; ; {
+		res, err := users.List(ctx, identity.UserFilter{Role: &role, IsActive: &active}, page.Request{Limit: page.MaxLimit, Offset: offset})
+		if err != nil {
+			return nil, fmt.Errorf("list active admins: %w", err)
+		}
+		for _, u := range res.Items {
+			out = append(out, u.ID)
+		}
+		offset += len(res.Items)
+		if len(res.Items) == 0 || offset >= res.Total {
+			return out, nil
+		}
+	}
+}

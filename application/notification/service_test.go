@@ -13,6 +13,7 @@ import (
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/notification"
+	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/tests/mocks"
 )
 
@@ -59,4 +60,24 @@ func TestNotifyStampsTheTime(t *testing.T) {
 		return len(ns) == 2 && ns[0].CreatedAt.Equal(now) && ns[1].CreatedAt.Equal(now.Add(-time.Hour))
 	})).Return(nil).Once()
 	require.NoError(t, svc.Notify(ctx, notification.Notification{UserID: 1}, notification.Notification{UserID: 2, CreatedAt: now.Add(-time.Hour)}))
+}
+
+// TestActiveAdminsPagesThroughAll: every active admin, however many pages.
+func TestActiveAdminsPagesThroughAll(t *testing.T) {
+	users := mocks.NewUserRepository(t)
+	users.EXPECT().List(mock.Anything, mock.Anything, mock.Anything).RunAndReturn(
+		func(_ context.Context, f identity.UserFilter, p page.Request) (page.Result[identity.User], error) {
+			assert.Equal(t, identity.RoleAdmin, *f.Role)
+			assert.True(t, *f.IsActive)
+			all := make([]identity.User, page.MaxLimit+3)
+			for i := range all {
+				all[i].ID = int64(i + 1)
+			}
+			end := min(p.Offset+p.Limit, len(all))
+			return page.Result[identity.User]{Items: all[p.Offset:end], Total: len(all), Request: p}, nil
+		}).Twice()
+	ids, err := appnotification.ActiveAdmins(ctx, users)
+	require.NoError(t, err)
+	require.Len(t, ids, page.MaxLimit+3)
+	assert.Equal(t, int64(page.MaxLimit+3), ids[len(ids)-1])
 }

@@ -51,19 +51,6 @@ func caEntries(hist []map[string]any, action string) []map[string]any {
 	return out
 }
 
-// caNotifications returns the caller's notifications of one kind.
-func caNotifications(t *testing.T, h *harness, token, kind string) []map[string]any {
-	t.Helper()
-	r := h.do("GET", "/api/v1/notifications?limit=100", token, nil)
-	expectStatus(t, r, http.StatusOK)
-	var out []map[string]any
-	for _, it := range r.json(t)["items"].([]any) {
-		if n := it.(map[string]any); n["kind"] == kind {
-			out = append(out, n)
-		}
-	}
-	return out
-}
 
 func caComplaint(t *testing.T, h *harness, token string, id int64) map[string]any {
 	t.Helper()
@@ -172,11 +159,11 @@ func TestComplaintTriageAgent(t *testing.T) {
 		if !changed["category"] || !changed["priority"] || !changed["due_at"] || !changed["assigned_to"] {
 			t.Fatalf("triage changes: %v", entry["changes"])
 		}
-		ns := caNotifications(t, h, staff2, "complaint.assigned")
+		ns := notificationsOfKind(t, h, staff2, "complaint.assigned")
 		if len(ns) != 1 || ns[0]["resource_id"] != fmt.Sprint(id) || !strings.Contains(ns[0]["body"].(string), "heater*") {
 			t.Fatalf("staff2 notifications: %v", ns)
 		}
-		if ns := caNotifications(t, h, staff1, "complaint.assigned"); len(ns) != 1 || ns[0]["resource_id"] != fmt.Sprint(explicit) {
+		if ns := notificationsOfKind(t, h, staff1, "complaint.assigned"); len(ns) != 1 || ns[0]["resource_id"] != fmt.Sprint(explicit) {
 			t.Fatalf("staff1 notifications: %v", ns)
 		}
 
@@ -187,7 +174,7 @@ func TestComplaintTriageAgent(t *testing.T) {
 				t.Fatalf("complaint %d triaged %d times", cid, n)
 			}
 		}
-		if ns := caNotifications(t, h, staff2, "complaint.assigned"); len(ns) != 1 {
+		if ns := notificationsOfKind(t, h, staff2, "complaint.assigned"); len(ns) != 1 {
 			t.Fatalf("staff2 notified again: %v", ns)
 		}
 		a := h.do("GET", "/api/v1/agents/complaint-triage", admin, nil).json(t)
@@ -246,7 +233,7 @@ func TestComplaintEscalationAgent(t *testing.T) {
 		}
 		check := func() {
 			t.Helper()
-			ns := caNotifications(t, h, admin, "complaint.escalated")
+			ns := notificationsOfKind(t, h, admin, "complaint.escalated")
 			got := map[string]int{}
 			for _, n := range ns {
 				got[n["resource_id"].(string)]++
@@ -254,7 +241,7 @@ func TestComplaintEscalationAgent(t *testing.T) {
 			if len(ns) != 2 || got[fmt.Sprint(normal)] != 1 || got[fmt.Sprint(urgent)] != 1 {
 				t.Fatalf("admin escalation notifications: %v", ns)
 			}
-			ns = caNotifications(t, h, staff1, "complaint.escalated")
+			ns = notificationsOfKind(t, h, staff1, "complaint.escalated")
 			if len(ns) != 2 {
 				t.Fatalf("assignee escalation notifications: %v", ns)
 			}

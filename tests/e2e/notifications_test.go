@@ -27,6 +27,20 @@ func notify(t *testing.T, h *harness, userID int64, titles ...string) {
 	}
 }
 
+// notificationsOfKind lists the caller's notifications of one kind.
+func notificationsOfKind(t *testing.T, h *harness, token, kind string) []map[string]any {
+	t.Helper()
+	r := h.do("GET", "/api/v1/notifications?limit=200", token, nil)
+	expectStatus(t, r, http.StatusOK)
+	var out []map[string]any
+	for _, it := range r.json(t)["items"].([]any) {
+		if n := it.(map[string]any); n["kind"] == kind {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func userID(t *testing.T, h *harness, tok string) int64 {
 	t.Helper()
 	return int64(h.do("GET", "/api/v1/auth/profile", tok, nil).json(t)["user_id"].(float64))

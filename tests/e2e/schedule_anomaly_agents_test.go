@@ -51,19 +51,6 @@ func saRunNow(t *testing.T, h *harness, admin, name string) map[string]any {
 	return nil
 }
 
-// saNotifications lists the caller's notifications of one kind.
-func saNotifications(t *testing.T, h *harness, tok, kind string) []map[string]any {
-	t.Helper()
-	r := h.do("GET", "/api/v1/notifications?limit=200", tok, nil)
-	expectStatus(t, r, http.StatusOK)
-	var out []map[string]any
-	for _, it := range r.json(t)["items"].([]any) {
-		if n := it.(map[string]any); n["kind"] == kind {
-			out = append(out, n)
-		}
-	}
-	return out
-}
 
 // TestScheduleConflictScanAgent: two clashing entries put straight into
 // the store (the API refuses clashes, an import would not) become one
@@ -136,7 +123,7 @@ func TestScheduleConflictScanAgent(t *testing.T) {
 		}
 		riskID := int64(rk["id"].(float64))
 		var mine []map[string]any
-		for _, n := range saNotifications(t, h, admin, "risk.opened") {
+		for _, n := range notificationsOfKind(t, h, admin, "risk.opened") {
 			if n["resource"] == "risk" && n["resource_id"] == strconv.FormatInt(riskID, 10) {
 				mine = append(mine, n)
 			}
@@ -166,7 +153,7 @@ func TestScheduleConflictScanAgent(t *testing.T) {
 		if len(items) != 1 || items[0].(map[string]any)["status"] != "resolved" {
 			t.Fatalf("after resolving: %v", items)
 		}
-		if n := len(saNotifications(t, h, admin, "risk.opened")); n != len(mine) {
+		if n := len(notificationsOfKind(t, h, admin, "risk.opened")); n != len(mine) {
 			t.Fatalf("notified again: %d", n)
 		}
 	})
@@ -256,7 +243,7 @@ func TestAnomalyDetectionAgent(t *testing.T) {
 		if spike.Figures["filed"] != 3 || spike.Figures["previous_day"] != 1 {
 			t.Fatalf("spike figures: %v", spike.Figures)
 		}
-		notes := saNotifications(t, h, admin, "anomaly.detected")
+		notes := notificationsOfKind(t, h, admin, "anomaly.detected")
 		if len(notes) != 3 {
 			t.Fatalf("admin notifications: %v", notes)
 		}
@@ -270,7 +257,7 @@ func TestAnomalyDetectionAgent(t *testing.T) {
 				t.Fatalf("no notification %q: %v", want, titles)
 			}
 		}
-		if n := len(saNotifications(t, h, staff, "anomaly.detected")); n != 0 {
+		if n := len(notificationsOfKind(t, h, staff, "anomaly.detected")); n != 0 {
 			t.Fatalf("staff were notified: %d", n)
 		}
 
@@ -283,7 +270,7 @@ func TestAnomalyDetectionAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(again) != 3 || len(saNotifications(t, h, admin, "anomaly.detected")) != 3 {
+		if len(again) != 3 || len(notificationsOfKind(t, h, admin, "anomaly.detected")) != 3 {
 			t.Fatalf("a second run added: %d anomalies", len(again))
 		}
 	})
