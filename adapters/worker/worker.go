@@ -83,6 +83,10 @@ func (w *Worker) RunScheduler(s Scheduler) { w.scheduler = s }
 // skipped while the agent is disabled, failed with fn's error.
 type Executor interface {
 	Execute(ctx context.Context, name, taskID string, fn func(ctx context.Context) (map[string]int, error)) error
+	// ExecuteEvent runs an agent for one event (its runs may be recorded
+	// in batches); Flush records what is pending.
+	ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error
+	Flush(ctx context.Context) error
 }
 
 // AgentHandlers are what an agent does, each returning the counts its run
@@ -109,8 +113,8 @@ func (w *Worker) Agent(x Executor, def agent.Definition, h AgentHandlers) {
 	}
 }
 
-// dispatch runs every agent subscribed to the event, each as its own
-// recorded run. One agent's failure fails the job, so the queue retries
+// dispatch runs every agent subscribed to the event, each as its own run
+// (recorded in batches, see Executor.ExecuteEvent). One agent's failure fails the job, so the queue retries
 // it; the agents that succeeded run again then, which their idempotence
 // makes harmless.
 func (w *Worker) dispatch(subs []subscriber) func(ctx context.Context, payload []byte) error {
@@ -122,7 +126,7 @@ func (w *Worker) dispatch(subs []subscriber) func(ctx context.Context, payload [
 		var errs []error
 		for _, s := range subs {
 			on := s.on
-			if err := s.exec.Execute(ctx, s.name, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
+			if err := s.exec.ExecuteEvent(ctx, s.name, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
 				return on(ctx, e)
 			}); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
@@ -183,6 +187,18 @@ func (w *Worker) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.ShutdownTimeout)
 	defer cancel()
 	err := w.runner.Shutdown(ctx)
+	// Event runs gathered but not yet recorded are recorded now.
+	flushed := map[Executor]bool{}
+	for _, subs := range w.subscribers {
+		for _, s := range subs {
+			if !flushed[s.exec] {
+				flushed[s.exec] = true
+				if ferr := s.exec.Flush(ctx); ferr != nil {
+					w.log.Warn("recording agent runs at shutdown failed", "error", ferr.Error())
+				}
+			}
+		}
+	}
 	w.log.Info("worker stopped")
 	return err
 }

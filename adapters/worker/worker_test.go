@@ -83,6 +83,12 @@ func (r recorder) Execute(ctx context.Context, name, taskID string, fn func(ctx 
 	return err
 }
 
+func (r recorder) ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error {
+	return r.Execute(ctx, name, eventID, fn)
+}
+
+func (recorder) Flush(context.Context) error { return nil }
+
 // TestAgentsRunOnTheirEventsAndJobs: an agent runs once per event it
 // subscribes to (recorded under the event's id), and its own job runs its
 // Run; an event two agents subscribe to runs both.

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/domain/audit"
@@ -31,10 +33,62 @@ type Deps struct {
 type Service struct {
 	defs []agent.Definition
 	d    Deps
+
+	// switches remembers each agent's switch for switchTTL, so a run per
+	// event does not read it from the database every time; this process's
+	// own SetEnabled takes effect at once, another process's within the TTL.
+	mu       sync.Mutex
+	switches map[string]cachedSwitch
+	// batches gather the event runs of each agent (by outcome) until
+	// they are recorded as one run (see ExecuteEvent).
+	batches map[batchKey]*agent.Run
 }
 
+type batchKey struct {
+	agent   string
+	outcome agent.Outcome
+}
+
+// EventBatchWindow is how long an agent's event runs are gathered before
+// they are recorded as one run: a bulk mark of 10 000 records makes a
+// handful of runs in the history, not 10 000.
+const EventBatchWindow = time.Second
+
+type cachedSwitch struct {
+	on    bool
+	until time.Time
+}
+
+// switchTTL bounds how long a switch flipped elsewhere goes unnoticed.
+const switchTTL = time.Second
+
 // NewService builds the service over the campus's agent definitions.
-func NewService(defs []agent.Definition, d Deps) *Service { return &Service{defs: defs, d: d} }
+func NewService(defs []agent.Definition, d Deps) *Service {
+	return &Service{defs: defs, d: d, switches: map[string]cachedSwitch{}, batches: map[batchKey]*agent.Run{}}
+}
+
+// enabled reads an agent's switch through the short-lived cache.
+func (s *Service) enabled(ctx context.Context, name string) (bool, error) {
+	now := time.Now()
+	s.mu.Lock()
+	c, ok := s.switches[name]
+	s.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.on, nil
+	}
+	on, err := s.d.Store.Enabled(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	s.remember(name, on)
+	return on, nil
+}
+
+func (s *Service) remember(name string, on bool) {
+	s.mu.Lock()
+	s.switches[name] = cachedSwitch{on: on, until: time.Now().Add(switchTTL)}
+	s.mu.Unlock()
+}
 
 // Status is an agent with its switch and live figures.
 type Status struct {
@@ -104,6 +158,7 @@ func (s *Service) SetEnabled(ctx context.Context, a identity.Actor, name string,
 	if err := s.d.Store.SetEnabled(ctx, name, enabled); err != nil {
 		return Status{}, err
 	}
+	s.remember(name, enabled)
 	e := audit.By(a, s.d.Clock.Now(), audit.ActionUpdate, "agent", name).
 		Change(map[string]any{"enabled": before}, map[string]any{"enabled": enabled})
 	if err := s.d.Audit.Record(ctx, e); err != nil {
@@ -166,7 +221,7 @@ func (s *Service) Task(ctx context.Context, a identity.Actor, id string) (ports.
 // recorded as failed and returned (so the queue retries it).
 func (s *Service) Execute(ctx context.Context, name, taskID string, fn func(ctx context.Context) (map[string]int, error)) error {
 	run := agent.Run{Agent: name, TaskID: taskID, StartedAt: s.d.Clock.Now()}
-	on, err := s.d.Store.Enabled(ctx, name)
+	on, err := s.enabled(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -185,4 +240,85 @@ func (s *Service) Execute(ctx context.Context, name, taskID string, fn func(ctx 
 		return errors.Join(runErr, err)
 	}
 	return runErr
+}
+
+// ExecuteEvent runs fn for one event an agent subscribes to. Like Execute
+// a disabled agent's run is skipped and a failure is recorded at once as
+// a failed run (with the event id as its task id) and returned, so the
+// queue retries it. Runs that succeed (or are skipped) are gathered for
+// EventBatchWindow and recorded as one run whose counts are summed, with
+// "events" counting them; Flush records what is gathered at once.
+func (s *Service) ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error {
+	start := s.d.Clock.Now()
+	on, err := s.enabled(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !on {
+		s.gather(name, agent.Skipped, start, s.d.Clock.Now(), nil)
+		return nil
+	}
+	counts, runErr := fn(ctx)
+	end := s.d.Clock.Now()
+	if runErr != nil {
+		run := agent.Run{Agent: name, TaskID: eventID, StartedAt: start, EndedAt: end, Outcome: agent.Failed,
+			Counts: counts, Error: runErr.Error()}
+		if err := s.d.Store.RecordRun(ctx, &run); err != nil {
+			return errors.Join(runErr, err)
+		}
+		return runErr
+	}
+	s.gather(name, agent.Succeeded, start, end, counts)
+	return nil
+}
+
+func (s *Service) gather(name string, outcome agent.Outcome, start, end time.Time, counts map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := batchKey{agent: name, outcome: outcome}
+	b, ok := s.batches[k]
+	if !ok {
+		b = &agent.Run{Agent: name, StartedAt: start, Outcome: outcome, Counts: map[string]int{}}
+		s.batches[k] = b
+		time.AfterFunc(EventBatchWindow, func() { _ = s.flush(context.Background(), k) })
+	}
+	if start.Before(b.StartedAt) {
+		b.StartedAt = start
+	}
+	if end.After(b.EndedAt) {
+		b.EndedAt = end
+	}
+	b.Counts["events"]++
+	for c, n := range counts {
+		b.Counts[c] += n
+	}
+}
+
+func (s *Service) flush(ctx context.Context, k batchKey) error {
+	s.mu.Lock()
+	b, ok := s.batches[k]
+	delete(s.batches, k)
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if err := s.d.Store.RecordRun(ctx, b); err != nil {
+		return fmt.Errorf("record %d %s runs of %s: %w", b.Counts["events"], k.outcome, k.agent, err)
+	}
+	return nil
+}
+
+// Flush records every gathered batch now (a worker stopping calls it).
+func (s *Service) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	keys := make([]batchKey, 0, len(s.batches))
+	for k := range s.batches {
+		keys = append(keys, k)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, k := range keys {
+		errs = append(errs, s.flush(ctx, k))
+	}
+	return errors.Join(errs...)
 }

@@ -107,3 +107,53 @@ func TestTaskIsTheOwnersOrAnAdmins(t *testing.T) {
 	_, err = f.svc.Task(ctx, staff, "unrecorded")
 	assert.Equal(t, fault.NotFound, fault.KindOf(err))
 }
+
+// TestExecuteReadsTheSwitchOncePerSecond: runs in quick succession read
+// the switch once; switching the agent off here takes effect at once.
+func TestExecuteReadsTheSwitchOncePerSecond(t *testing.T) {
+	f := newFixture(t)
+	f.store.EXPECT().Enabled(anyArg, "maintenance").Return(true, nil).Once()
+	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool { return r.Outcome == agent.Succeeded })).Return(nil).Times(3)
+	ran := 0
+	for range 3 {
+		require.NoError(t, f.svc.Execute(ctx, "maintenance", "t", func(context.Context) (map[string]int, error) { ran++; return nil, nil }))
+	}
+	assert.Equal(t, 3, ran)
+
+	f.store.EXPECT().Enabled(anyArg, "maintenance").Return(true, nil).Once() // SetEnabled reads the state before
+	f.store.EXPECT().SetEnabled(anyArg, "maintenance", false).Return(nil).Once()
+	f.audit.EXPECT().Record(anyArg, anyArg).Return(nil).Once()
+	f.store.EXPECT().Stats(anyArg).Return(map[string]agent.Stats{}, nil).Once()
+	f.store.EXPECT().Enabled(anyArg, mock.Anything).Return(false, nil).Maybe() // the listing after the switch
+	_, err := f.svc.SetEnabled(ctx, admin, "maintenance", false)
+	require.NoError(t, err)
+	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool { return r.Outcome == agent.Skipped })).Return(nil).Once()
+	require.NoError(t, f.svc.Execute(ctx, "maintenance", "t", func(context.Context) (map[string]int, error) {
+		t.Fatal("ran after being switched off")
+		return nil, nil
+	}))
+}
+
+// TestExecuteEventGathersRuns: successful event runs are recorded as one
+// run with summed counts; a failure is recorded at once and returned.
+func TestExecuteEventGathersRuns(t *testing.T) {
+	f := newFixture(t)
+	f.store.EXPECT().Enabled(anyArg, "attendance-risk").Return(true, nil).Once()
+	for _, n := range []int{2, 3} {
+		require.NoError(t, f.svc.ExecuteEvent(ctx, "attendance-risk", "ev", func(context.Context) (map[string]int, error) {
+			return map[string]int{"assessed": n}, nil
+		}))
+	}
+	boom := errors.New("db down")
+	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
+		return r.Outcome == agent.Failed && r.TaskID == "ev-bad" && r.Error == "db down"
+	})).Return(nil).Once()
+	err := f.svc.ExecuteEvent(ctx, "attendance-risk", "ev-bad", func(context.Context) (map[string]int, error) { return nil, boom })
+	require.ErrorIs(t, err, boom)
+
+	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
+		return r.Outcome == agent.Succeeded && r.Agent == "attendance-risk" && r.Counts["events"] == 2 && r.Counts["assessed"] == 5
+	})).Return(nil).Once()
+	require.NoError(t, f.svc.Flush(ctx))
+	require.NoError(t, f.svc.Flush(ctx), "nothing left to record")
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,10 +53,12 @@ func TestOnceEnqueuesEachEventUnderItsIDAndMarksIt(t *testing.T) {
 	f := newFixture(t)
 	evs := events(3)
 	f.outbox.EXPECT().Pending(anyArg, 100).Return(evs, nil).Once()
-	var jobsSeen []ports.Job
+	var mu sync.Mutex
+	jobsSeen := map[string]ports.Job{} // by job id (enqueues run side by side)
 	f.queue.EXPECT().Enqueue(anyArg, anyArg, anyArg).RunAndReturn(func(_ context.Context, j ports.Job, o ports.EnqueueOptions) (ports.JobInfo, error) {
-		jobsSeen = append(jobsSeen, j)
-		assert.Equal(t, fmt.Sprintf("ev-%d", len(jobsSeen)-1), o.ID, "the event id is the job id")
+		mu.Lock()
+		defer mu.Unlock()
+		jobsSeen[o.ID] = j
 		assert.Equal(t, ports.QueueDefault, o.Queue)
 		return ports.JobInfo{ID: o.ID}, nil
 	}).Times(3)
@@ -64,10 +67,10 @@ func TestOnceEnqueuesEachEventUnderItsIDAndMarksIt(t *testing.T) {
 	n, err := f.svc.Once(ctx, 100)
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
-	require.Len(t, jobsSeen, 3)
-	assert.Equal(t, "attendance:marked", jobsSeen[0].Type)
+	require.Len(t, jobsSeen, 3, "each event under its own id")
+	assert.Equal(t, "attendance:marked", jobsSeen["ev-0"].Type)
 	var p jobs.Event
-	require.NoError(t, json.Unmarshal(jobsSeen[1].Payload, &p))
+	require.NoError(t, json.Unmarshal(jobsSeen["ev-1"].Payload, &p))
 	assert.Equal(t, jobs.Event{ID: "ev-1", Type: event.AttendanceMarked, Aggregate: "attendance", AggregateID: "1",
 		OccurredAt: now.Add(-time.Minute), Data: map[string]any{"student_id": float64(1), "status": "absent"}}, p)
 }
@@ -86,18 +89,23 @@ func TestOnceTreatsAKnownJobAsRelayed(t *testing.T) {
 	assert.Equal(t, 2, n)
 }
 
-func TestOnceStopsAtAQueueFailureAndMarksOnlyWhatWentThrough(t *testing.T) {
+// TestOnceMarksOnlyWhatWentThrough: enqueues run side by side; one that
+// fails leaves its event pending (retried next time) and its error is
+// returned, the others are marked.
+func TestOnceMarksOnlyWhatWentThrough(t *testing.T) {
 	f := newFixture(t)
 	down := errors.New("redis down")
 	f.outbox.EXPECT().Pending(anyArg, 10).Return(events(3), nil).Once()
-	f.queue.EXPECT().Enqueue(anyArg, anyArg, mock.MatchedBy(func(o ports.EnqueueOptions) bool { return o.ID == "ev-0" })).
-		Return(ports.JobInfo{}, nil).Once()
+	for _, id := range []string{"ev-0", "ev-2"} {
+		f.queue.EXPECT().Enqueue(anyArg, anyArg, mock.MatchedBy(func(o ports.EnqueueOptions) bool { return o.ID == id })).
+			Return(ports.JobInfo{}, nil).Once()
+	}
 	f.queue.EXPECT().Enqueue(anyArg, anyArg, mock.MatchedBy(func(o ports.EnqueueOptions) bool { return o.ID == "ev-1" })).
 		Return(ports.JobInfo{}, down).Once()
-	f.outbox.EXPECT().MarkRelayed(anyArg, []string{"ev-0"}, now).Return(nil).Once()
+	f.outbox.EXPECT().MarkRelayed(anyArg, []string{"ev-0", "ev-2"}, now).Return(nil).Once()
 	n, err := f.svc.Once(ctx, 10)
 	require.ErrorIs(t, err, down)
-	assert.Equal(t, 1, n)
+	assert.Equal(t, 2, n)
 }
 
 func TestOnceWithNothingPending(t *testing.T) {
