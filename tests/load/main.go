@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,17 +44,19 @@ func main() {
 		warmup   = flag.Duration("warmup", 3*time.Second, "warm-up before the rounds")
 		conns    = flag.Int("connections", 64, "wrk connections")
 		threads  = flag.Int("threads", 2, "wrk threads")
+		redisURL = flag.String("redis", envOr("CAMPUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/14"), "Redis for the events scenario (keys under a fresh prefix)")
+		events   = flag.Int("events", 5000, "attendance events per round of the events scenario (0: skip it)")
 		pgURL    = flag.String("postgres", envOr("CAMPUS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server to create the bench database on")
 		out      = flag.String("out", "tests/load/RESULTS.md", "results file (empty: none)")
 	)
 	flag.Parse()
-	if err := run(*rounds, *duration, *warmup, *conns, *threads, *pgURL, *out); err != nil {
+	if err := run(*rounds, *duration, *warmup, *conns, *threads, *pgURL, *redisURL, *events, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, out string) error {
+func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, redisURL string, events int, out string) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -154,6 +155,13 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 	if err != nil {
 		return err
 	}
+	var ev []eventsResult
+	if events > 0 {
+		fmt.Printf("\nevents: %d attendance marks through relay + attendance-risk vs asynq no-op tasks\n", events)
+		if ev, err = benchEvents(ctx, bin, dbURL, redisURL, events, rounds, 10); err != nil {
+			return err
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Load results\n\nMachine: %d cores (%s/%s), %s. wrk -t%d -c%d, %d rounds of %s after %s warm-up; medians.\n\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format(time.RFC3339), threads, conns, rounds, duration, warmup)
@@ -163,6 +171,8 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 		m := t.median()
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %s |\n", t.name, m.rps, m.p99, m.rps/base.rps, t.goal)
 	}
+	cached, uncached := targets[1].median(), targets[2].median()
+	fmt.Fprintf(&b, "\nCached vs uncached `GET /students/{id}`: %.1f× (goal ≥ 2×).\n", cached.rps/uncached.rps)
 	fmt.Fprintf(&b, "\n| bulk scenario (10 000 rows) | rows/s | time | ratio to COPY | goal |\n|---|---|---|---|---|\n")
 	for i, r := range bulk {
 		ratio, goal := 1.0, "—"
@@ -170,6 +180,11 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 			ratio, goal = r.rps/bulk[0].rps, "≥ 0.25"
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %s |\n", r.name, r.rps, r.took.Round(time.Millisecond), ratio, goal)
+	}
+	if len(ev) == 2 {
+		fmt.Fprintf(&b, "\n| events scenario (%d per round, worker concurrency 10) | events/s | time | ratio to asynq no-op | goal |\n|---|---|---|---|---|\n", events)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | 1.00 | — |\n", ev[0].name, ev[0].rate, ev[0].took.Round(time.Millisecond))
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | ≥ 0.30 |\n", ev[1].name, ev[1].rate, ev[1].took.Round(time.Millisecond), ev[1].rate/ev[0].rate)
 	}
 	fmt.Println()
 	fmt.Print(b.String())
@@ -291,7 +306,9 @@ func startAPI(bin, dbURL string, caching bool) (string, func(), error) {
 	cmd := exec.Command(bin, "serve", "--migrate")
 	cmd.Env = append(os.Environ(), "ENV=testing", "DATABASE_URL="+dbURL, "REDIS_URL=", "PORT="+strconv.Itoa(port),
 		"HOST=127.0.0.1", "LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes",
-		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10", "ENABLE_CACHING="+strconv.FormatBool(caching))
+		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10", "ENABLE_CACHING="+strconv.FormatBool(caching),
+		// These APIs measure HTTP; the events scenario runs its own worker.
+		"ENABLE_BACKGROUND_TASKS=false")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
@@ -304,21 +321,7 @@ func startAPI(bin, dbURL string, caching bool) (string, func(), error) {
 	return base, func() { stop(cmd) }, nil
 }
 
-func login(base string) (string, error) {
-	body := bytes.NewBufferString(`{"username":"staff1","password":"staff123"}`)
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", body)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var m struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m.AccessToken == "" {
-		return "", fmt.Errorf("login: %d %v", resp.StatusCode, err)
-	}
-	return m.AccessToken, nil
-}
+func login(base string) (string, error) { return loginAs(base, "staff1", "staff123") }
 
 func get(url, token string) ([]byte, error) {
 	req, _ := http.NewRequest("GET", url, nil)
