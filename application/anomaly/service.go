@@ -189,4 +189,3 @@ func Title(a anomaly.Anomaly) string {
 		return fmt.Sprintf("Attendance drop in %s on %s", a.Subject, a.Day)
 	}
 }
-

@@ -285,4 +285,3 @@ func truncate(s string) string {
 func title(p schedule.Pair) string {
 	return fmt.Sprintf("Schedule clash: #%d and #%d (%s)", p.A.ID, p.B.ID, p.ReasonList())
 }
-

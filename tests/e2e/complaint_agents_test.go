@@ -51,7 +51,6 @@ func caEntries(hist []map[string]any, action string) []map[string]any {
 	return out
 }
 
-
 func caComplaint(t *testing.T, h *harness, token string, id int64) map[string]any {
 	t.Helper()
 	r := h.do("GET", fmt.Sprintf("/api/v1/complaints/%d", id), token, nil)

@@ -51,7 +51,6 @@ func saRunNow(t *testing.T, h *harness, admin, name string) map[string]any {
 	return nil
 }
 
-
 // TestScheduleConflictScanAgent: two clashing entries put straight into
 // the store (the API refuses clashes, an import would not) become one
 // schedule risk, raised by the entry's schedule.changed event through the

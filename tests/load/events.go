@@ -224,7 +224,6 @@ func asynqNoop(redisURL, queue string, n, concurrency int) (time.Duration, error
 	return took, nil
 }
 
-
 func loginAs(base, username, password string) (string, error) {
 	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
 	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
