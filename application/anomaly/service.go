@@ -16,6 +16,7 @@ import (
 	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/domain/anomaly"
 	"github.com/campus/campus/domain/attendance"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/notification"
 	"github.com/campus/campus/ports"
 )
@@ -44,6 +45,9 @@ type Deps struct {
 	Notify    *appnotification.Service
 	Tx        ports.TxRunner
 	Clock     ports.Clock
+	// Outbox and IDs record an anomaly.recorded event with each new one.
+	Outbox ports.Outbox
+	IDs    ports.IDGenerator
 }
 
 // Service is the agent.
@@ -160,6 +164,12 @@ func (s *Service) record(ctx context.Context, a *anomaly.Anomaly, admins []int64
 	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if isNew, err = s.d.Anomalies.Record(ctx, a); err != nil || !isNew {
+			return err
+		}
+		ev := event.New(s.d.IDs.NewID(), event.AnomalyRecorded, resource, fmt.Sprint(a.ID), now,
+			map[string]any{"id": a.ID, "type": string(a.Type), "subject_kind": string(a.SubjectKind), "subject": a.Subject,
+				"day": a.Day.String(), "description": a.Description})
+		if err := s.d.Outbox.Append(ctx, ev); err != nil {
 			return err
 		}
 		if len(admins) == 0 {

@@ -15,6 +15,7 @@ import (
 	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/domain/anomaly"
 	"github.com/campus/campus/domain/attendance"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/notification"
 	"github.com/campus/campus/domain/page"
@@ -55,6 +56,7 @@ type fixture struct {
 	recorded  map[string]bool // keys already stored
 	notified  []notification.Notification
 	txs       []string
+	events    []event.Event
 }
 
 func newFixture(t *testing.T, loc *time.Location) *fixture {
@@ -68,8 +70,14 @@ func newFixture(t *testing.T, loc *time.Location) *fixture {
 	}).Maybe()
 	clock := mocks.NewClock(t)
 	clock.EXPECT().Now().Return(now).Maybe()
+	outbox, ids := mocks.NewOutbox(t), mocks.NewIDGenerator(t)
+	outbox.EXPECT().Append(anyArg, anyArg).RunAndReturn(func(_ context.Context, evs ...event.Event) error {
+		f.events = append(f.events, evs...)
+		return nil
+	}).Maybe()
+	ids.EXPECT().NewID().Return("ev").Maybe()
 	f.svc = app.NewService(app.Config{Location: loc}, app.Deps{Anomalies: f.anomalies, Signals: f.signals, Users: f.users,
-		Notify: appnotification.NewService(f.notes, clock), Tx: tx, Clock: clock})
+		Notify: appnotification.NewService(f.notes, clock), Tx: tx, Clock: clock, Outbox: outbox, IDs: ids})
 	return f
 }
 
@@ -138,6 +146,9 @@ func TestRunRecordsTheDayBeforeOnce(t *testing.T) {
 	assert.Equal(t, app.Report{Day: date("2026-11-25"), Found: 3, Recorded: 3, Notified: 6}, r)
 	assert.Equal(t, map[string]int{"found": 3, "recorded": 3, "known": 0, "notified": 6}, r.Counts())
 	assert.Equal(t, []string{"commit", "commit", "commit"}, f.txs, "one transaction per anomaly")
+	require.Len(t, f.events, 3, "an anomaly.recorded event per new anomaly")
+	assert.Equal(t, event.AnomalyRecorded, f.events[0].Type)
+	assert.Equal(t, "2026-11-25", f.events[0].Payload["day"])
 	assert.True(t, f.recorded["attendance_drop:department:CSE:2026-11-25"])
 	assert.True(t, f.recorded["attendance_drop:student:7:2026-11-25"], "student 8's drop already showed the day before")
 	assert.True(t, f.recorded["complaint_spike:campus:campus:2026-11-25"])

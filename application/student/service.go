@@ -181,6 +181,9 @@ func (s *Service) update(ctx context.Context, a identity.Actor, id int64, ifMatc
 			return err
 		}
 		out = st
+		if err := s.outbox.Append(ctx, event.New(s.ids.NewID(), event.StudentChanged, resource, fmt.Sprint(id), now, Snapshot(st))); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, resource, fmt.Sprint(id)).Change(before, Snapshot(st)))
 	})
 	if errors.Is(err, fault.ErrConflict) && !errors.Is(err, errStale) {
@@ -213,6 +216,9 @@ func (s *Service) Delete(ctx context.Context, a identity.Actor, id int64) (archi
 			if err := s.repo.Delete(ctx, id); err != nil {
 				return err
 			}
+			if err := s.outbox.Append(ctx, event.New(s.ids.NewID(), event.StudentDeleted, resource, fmt.Sprint(id), now, Snapshot(st))); err != nil {
+				return err
+			}
 			return s.audit.Record(ctx, audit.By(a, now, audit.ActionDelete, resource, fmt.Sprint(id)).Change(Snapshot(st), nil))
 		}
 		after, err := s.repo.Update(ctx, id, func(x *student.Student) error {
@@ -220,6 +226,9 @@ func (s *Service) Delete(ctx context.Context, a identity.Actor, id int64) (archi
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := s.outbox.Append(ctx, event.New(s.ids.NewID(), event.StudentChanged, resource, fmt.Sprint(id), now, Snapshot(after))); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, audit.By(a, now, audit.ActionArchive, resource, fmt.Sprint(id)).Change(Snapshot(st), Snapshot(after)))

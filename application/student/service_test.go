@@ -56,7 +56,8 @@ type fixture struct {
 	entries   []audit.Entry
 	// events: "commit"/"rollback" per transaction and "evict:<key>" per
 	// cache delete, in order.
-	events []string
+	events    []string
+	recording bool
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -95,7 +96,13 @@ func (f *fixture) store() {
 		})
 }
 
+// recordEvents keeps what is appended to the outbox (once per fixture;
+// recordAudit calls it too, as every audited write also records an event).
 func (f *fixture) recordEvents() {
+	if f.recording {
+		return
+	}
+	f.recording = true
 	f.outbox.EXPECT().Append(anyArg, anyArg).RunAndReturn(func(_ context.Context, evs ...event.Event) error {
 		f.published = append(f.published, evs...)
 		return nil
@@ -103,6 +110,7 @@ func (f *fixture) recordEvents() {
 }
 
 func (f *fixture) recordAudit() {
+	f.recordEvents()
 	f.audit.EXPECT().Record(anyArg, anyArg).RunAndReturn(func(_ context.Context, e audit.Entry) error {
 		f.entries = append(f.entries, e)
 		return nil
@@ -351,6 +359,7 @@ func TestReplaceAndPatch(t *testing.T) {
 		t.Run(name+"/failed write keeps the cache", func(t *testing.T) {
 			f := newFixture(t)
 			f.store()
+			f.recordEvents()
 			f.audit.EXPECT().Record(anyArg, anyArg).Return(errDB).Once()
 			// No cache expectation: the strict mock fails on a Delete.
 			_, err := do(f, staffA)
@@ -391,6 +400,8 @@ func TestDelete(t *testing.T) {
 		assert.False(t, archived)
 		assert.Equal(t, []string{"commit", "evict:student:v1:7"}, f.events)
 		f.repo.AssertNotCalled(t, "Update")
+		require.Len(t, f.published, 1)
+		assert.Equal(t, event.StudentDeleted, f.published[0].Type, "readers of student figures learn of it")
 		require.Len(t, f.entries, 1)
 		e := f.entries[0]
 		assert.Equal(t, audit.ActionDelete, e.Action)
@@ -454,6 +465,7 @@ func TestDelete(t *testing.T) {
 		f.repo.EXPECT().Get(anyArg, int64(7)).Return(f.stored, nil)
 		f.repo.EXPECT().Referenced(anyArg, int64(7)).Return(false, nil)
 		f.repo.EXPECT().Delete(anyArg, int64(7)).Return(nil)
+		f.recordEvents()
 		f.audit.EXPECT().Record(anyArg, anyArg).Return(errDB).Once()
 		archived, err := f.svc.Delete(ctx, adminA, 7)
 		assert.ErrorIs(t, err, errDB)

@@ -14,15 +14,19 @@ const (
 	ComplaintChanged      = "complaint.changed"
 	ScheduleChanged       = "schedule.changed"
 	StudentCreated        = "student.created"
+	StudentChanged        = "student.changed"
+	StudentDeleted        = "student.deleted"
 	ClubMembershipChanged = "club.membership_changed"
 	RiskCreated           = "risk.created"
 	RiskChanged           = "risk.changed"
+	AnomalyRecorded       = "anomaly.recorded"
 )
 
 // Types lists every event type, for consumers that must account for all.
 func Types() []string {
 	return []string{AttendanceMarked, AttendanceChanged, ComplaintFiled, ComplaintChanged, ScheduleChanged,
-		StudentCreated, ClubMembershipChanged, RiskCreated, RiskChanged}
+		StudentCreated, StudentChanged, StudentDeleted, ClubMembershipChanged, RiskCreated, RiskChanged,
+		AnomalyRecorded}
 }
 
 // Event is one fact, with a payload complete enough that a consumer can act
