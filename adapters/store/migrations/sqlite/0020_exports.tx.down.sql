@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS export_blobs;
+--bun:split
+DROP TABLE IF EXISTS exports;
