@@ -8,6 +8,7 @@ import (
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/worker"
 	appagent "github.com/campus/campus/application/agent"
+	"github.com/campus/campus/application/export"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/bootstrap/config"
@@ -55,11 +56,12 @@ func workerConfig() worker.Config { return worker.Config{} }
 
 // embeddedWorker is the API process's own worker: always in the embedded
 // mode (its queue lives in this process), with Redis only when asked.
-func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, a Agents, students *student.Service, log *slog.Logger) (*worker.Worker, error) {
+func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Service, a Agents, students *student.Service,
+	exports *export.Service, log *slog.Logger) (*worker.Worker, error) {
 	if !b.Enabled || (c.Redis.Enabled() && !o.WithWorker) {
 		return nil, nil
 	}
-	w, err := newWorker(b, r, a, students, log)
+	w, err := newWorker(b, r, a, students, exports, log)
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +77,10 @@ func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Ser
 	return w, nil
 }
 
-func newWorker(b *Background, r *relay.Service, a Agents, students *student.Service, log *slog.Logger) (*worker.Worker, error) {
+func newWorker(b *Background, r *relay.Service, a Agents, students *student.Service, exports *export.Service, log *slog.Logger) (*worker.Worker, error) {
 	w := worker.New(workerConfig(), b.Runner, r, log)
 	w.StudentImports(students)
+	w.Exports(exports)
 	if err := registerAgents(w, a); err != nil {
 		return nil, err
 	}

@@ -301,7 +301,7 @@ func migrateCmd() *cobra.Command {
 }
 
 func seedCmd(v Version) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "seed",
 		Short: "Create the test accounts (or, in production, the SEED_ADMIN_PASSWORD admin) if missing",
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -330,6 +330,8 @@ func seedCmd(v Version) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.AddCommand(seedDemoCmd())
+	return cmd
 }
 
 func configCmd() *cobra.Command {

@@ -16,6 +16,7 @@ import (
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
 	appagent "github.com/campus/campus/application/agent"
+	"github.com/campus/campus/application/analytics"
 	appanomaly "github.com/campus/campus/application/anomaly"
 	"github.com/campus/campus/application/attendance"
 	"github.com/campus/campus/application/attendancerisk"
@@ -24,9 +25,11 @@ import (
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
 	"github.com/campus/campus/application/conflictscan"
+	"github.com/campus/campus/application/freshness"
 	"github.com/campus/campus/application/maintenance"
 	appnotification "github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
+	"github.com/campus/campus/application/reports"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
@@ -38,7 +41,7 @@ import (
 
 // InitializeAPI assembles the API process.
 func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.Logger, o ServeOptions) (*API, func(), error) {
-	wire.Build(store.ProviderSet, userSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
+	wire.Build(store.ProviderSet, userSet, outboxSet, system.ProviderSet, token.ProviderSet, password.ProviderSet, cache.ProviderSet, httpapi.ProviderSet, appSet,
 		wire.Bind(new(httpapi.Database), new(*store.DB)), wire.Bind(new(httpapi.Cache), new(*cache.Cache)),
 		background, queuePort, relay.NewService, tasksForHealth, embeddedWorker, agentSet)
 	return nil, nil, nil
@@ -46,9 +49,9 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 
 // InitializeWorker assembles `campus worker`: the relay and the job handlers.
 func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (*WorkerProcess, func(), error) {
-	wire.Build(storeConfig, store.ProviderSet, userSet, system.ProviderSet, agentSet,
+	wire.Build(storeConfig, store.ProviderSet, userSet, outboxSet, system.ProviderSet, agentSet,
 		cacheConfig, cache.ProviderSet, studentConfig, student.NewService, wire.Struct(new(student.Deps), "*"),
-		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"))
+		background, queuePort, relay.NewService, newWorker, wire.Struct(new(WorkerProcess), "*"), exportSet)
 	return nil, nil, nil
 }
 
@@ -76,6 +79,9 @@ var appSet = wire.NewSet(
 	schedule.NewService, wire.Struct(new(schedule.Deps), "*"),
 	club.NewService, wire.Struct(new(club.Deps), "*"),
 	risk.NewService, wire.Struct(new(risk.Deps), "*"),
+	exportSet,
+	analyticsConfig, analytics.NewService, wire.Struct(new(analytics.Deps), "*"),
+	reportsConfig, reports.NewService, wire.Struct(new(reports.Deps), "*"),
 	wire.Struct(new(API), "*"),
 )
 
@@ -95,3 +101,9 @@ var agentSet = wire.NewSet(wire.Struct(new(Agents), "*"),
 // the cached profile.
 var userSet = wire.NewSet(store.NewUserRepository, wire.Bind(new(auth.StoredUsers), new(*store.UserRepository)), auth.NewProfiles,
 	wire.Bind(new(ports.UserRepository), new(*auth.Profiles)))
+
+// outboxSet is the outbox port every use case appends to: the database's
+// outbox, wrapped so that a committed event starts a new generation of
+// the cached figures computed from its area.
+var outboxSet = wire.NewSet(store.NewOutbox, freshness.New, wire.Bind(new(freshness.StoredOutbox), new(*store.Outbox)), freshness.NewOutbox,
+	wire.Bind(new(ports.Outbox), new(*freshness.Outbox)))

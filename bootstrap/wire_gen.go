@@ -12,10 +12,12 @@ import (
 	"github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/password"
 	"github.com/campus/campus/adapters/queue"
+	"github.com/campus/campus/adapters/sheet"
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/adapters/system"
 	"github.com/campus/campus/adapters/token"
 	"github.com/campus/campus/application/agent"
+	"github.com/campus/campus/application/analytics"
 	"github.com/campus/campus/application/anomaly"
 	"github.com/campus/campus/application/attendance"
 	"github.com/campus/campus/application/attendancerisk"
@@ -24,9 +26,12 @@ import (
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
 	"github.com/campus/campus/application/conflictscan"
+	"github.com/campus/campus/application/export"
+	"github.com/campus/campus/application/freshness"
 	"github.com/campus/campus/application/maintenance"
 	"github.com/campus/campus/application/notification"
 	"github.com/campus/campus/application/relay"
+	"github.com/campus/campus/application/reports"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/seed"
@@ -97,6 +102,8 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	userService := user.NewService(profiles, studentRepository, sessionRepository, sessionCache, auditLog, txRunner, clock)
 	config5 := studentConfig(cfg)
 	outbox := store.NewOutbox(db)
+	freshnessCache := freshness.New(cacheCache, txRunner)
+	freshnessOutbox := freshness.NewOutbox(outbox, freshnessCache)
 	studentLookup := store.NewStudentLookup(db)
 	bootstrapBackground, cleanup3, err := background(cfg, log)
 	if err != nil {
@@ -112,7 +119,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Tx:     txRunner,
 		Clock:  clock,
 		Cache:  cacheCache,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		IDs:    iDs,
 		Lookup: studentLookup,
 		Queue:  queue,
@@ -133,7 +140,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:    auditLog,
 		Tx:       txRunner,
 		Clock:    clock,
-		Outbox:   outbox,
+		Outbox:   freshnessOutbox,
 		IDs:      iDs,
 	}
 	attendanceService := attendance.NewService(config6, attendanceDeps)
@@ -145,7 +152,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:    auditLog,
 		Tx:       txRunner,
 		Clock:    clock,
-		Outbox:   outbox,
+		Outbox:   freshnessOutbox,
 		IDs:      iDs,
 	}
 	complaintService := complaint.NewService(complaintDeps)
@@ -155,7 +162,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:  auditLog,
 		Tx:     txRunner,
 		Clock:  clock,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		IDs:    iDs,
 	}
 	scheduleService := schedule.NewService(scheduleDeps)
@@ -170,7 +177,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:      auditLog,
 		Tx:         txRunner,
 		Clock:      clock,
-		Outbox:     outbox,
+		Outbox:     freshnessOutbox,
 		IDs:        iDs,
 	}
 	clubService := club.NewService(clubDeps)
@@ -181,7 +188,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:    auditLog,
 		Tx:       txRunner,
 		Clock:    clock,
-		Outbox:   outbox,
+		Outbox:   freshnessOutbox,
 		IDs:      iDs,
 	}
 	riskService := risk.NewService(riskDeps)
@@ -197,6 +204,48 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	agentService := agent.NewService(v2, agentDeps)
 	notificationRepository := store.NewNotificationRepository(db)
 	notificationService := notification.NewService(notificationRepository, clock)
+	config7 := analyticsConfig(cfg)
+	attendanceAnalytics := store.NewAttendanceAnalytics(db)
+	analyticsDeps := analytics.Deps{
+		Attendance: attendanceAnalytics,
+		Students:   studentRepository,
+		Clock:      clock,
+		Fresh:      freshnessCache,
+	}
+	analyticsService := analytics.NewService(config7, analyticsDeps)
+	config8 := reportsConfig(cfg)
+	reportStore := store.NewReportStore(db)
+	anomalyRepository := store.NewAnomalyRepository(db)
+	reportsDeps := reports.Deps{
+		Store:     reportStore,
+		Anomalies: anomalyRepository,
+		Clock:     clock,
+		Fresh:     freshnessCache,
+	}
+	reportsService := reports.NewService(config8, reportsDeps)
+	config9 := exportConfig(cfg)
+	exportStore := store.NewExportStore(db)
+	exportSource := store.NewExportSource(db)
+	portsBlobStore, err := blobStore(cfg, db)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	encoder := sheet.NewEncoder()
+	exportDeps := export.Deps{
+		Exports: exportStore,
+		Source:  exportSource,
+		Blobs:   portsBlobStore,
+		Encoder: encoder,
+		Queue:   queue,
+		Tasks:   agentStore,
+		Audit:   auditLog,
+		Clock:   clock,
+		IDs:     iDs,
+	}
+	exportService := export.NewService(config9, exportDeps)
 	tasks := tasksForHealth(bootstrapBackground)
 	storage, cleanup4, err := limiterStorage(cfg)
 	if err != nil {
@@ -217,6 +266,9 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Risks:          riskService,
 		Agents:         agentService,
 		Notifications:  notificationService,
+		Analytics:      analyticsService,
+		Reports:        reportsService,
+		Exports:        exportService,
 		DB:             db,
 		Cache:          cacheCache,
 		Tasks:          tasks,
@@ -225,10 +277,10 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 	}
 	server := httpapi.NewServer(httpapiConfig, httpapiDeps)
 	seedService := seed.NewService(profiles, studentRepository, hasher, txRunner, clock)
-	relayService := relay.NewService(outbox, queue, clock)
-	config7 := maintenanceConfig()
+	relayService := relay.NewService(freshnessOutbox, queue, clock)
+	config10 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
-	maintenanceService := maintenance.NewService(config7, housekeeping, outbox, clock)
+	maintenanceService := maintenance.NewService(config10, housekeeping, freshnessOutbox, clock, exportStore, portsBlobStore)
 	complaintAgentDeps := complaint.AgentDeps{
 		Repo:   complaintRepository,
 		Sweeps: complaintRepository,
@@ -236,7 +288,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:  auditLog,
 		Tx:     txRunner,
 		Clock:  clock,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		IDs:    iDs,
 	}
 	rules, err := complaint.DefaultRules()
@@ -255,7 +307,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Stats:  attendanceStats,
 		Risks:  riskRepository,
 		Audit:  auditLog,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		Tx:     txRunner,
 		Clock:  clock,
 		IDs:    iDs,
@@ -278,12 +330,11 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Audit:     auditLog,
 		Tx:        txRunner,
 		Clock:     clock,
-		Outbox:    outbox,
+		Outbox:    freshnessOutbox,
 		IDs:       iDs,
 	}
 	conflictscanService := conflictscan.NewService(conflictscanConfig, conflictscanDeps)
-	config8 := anomalyConfig(cfg)
-	anomalyRepository := store.NewAnomalyRepository(db)
+	config11 := anomalyConfig(cfg)
 	anomalySignals := store.NewAnomalySignals(db)
 	anomalyDeps := anomaly.Deps{
 		Anomalies: anomalyRepository,
@@ -292,8 +343,10 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		Notify:    notificationService,
 		Tx:        txRunner,
 		Clock:     clock,
+		Outbox:    freshnessOutbox,
+		IDs:       iDs,
 	}
-	anomalyService := anomaly.NewService(config8, anomalyDeps)
+	anomalyService := anomaly.NewService(config11, anomalyDeps)
 	agents := Agents{
 		Runs:                agentService,
 		Maintenance:         maintenanceService,
@@ -303,7 +356,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		ConflictScan:        conflictscanService,
 		Anomalies:           anomalyService,
 	}
-	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, log)
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, exportService, log)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -338,9 +391,19 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		return nil, nil, err
 	}
 	outbox := store.NewOutbox(db)
+	config3 := cacheConfig(cfg)
+	cacheCache, cleanup3, err := cache.New(config3)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	txRunner := store.NewTxRunner(db)
+	freshnessCache := freshness.New(cacheCache, txRunner)
+	freshnessOutbox := freshness.NewOutbox(outbox, freshnessCache)
 	queue := queuePort(bootstrapBackground)
 	clock := system.NewClock()
-	service := relay.NewService(outbox, queue, clock)
+	service := relay.NewService(freshnessOutbox, queue, clock)
 	v := agentDefinitions()
 	agentStore := store.NewAgentStore(db)
 	auditLog := store.NewAuditLog(db)
@@ -354,13 +417,20 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		IDs:   iDs,
 	}
 	agentService := agent.NewService(v, deps)
-	config3 := maintenanceConfig()
+	config4 := maintenanceConfig()
 	housekeeping := store.NewHousekeeping(db)
-	maintenanceService := maintenance.NewService(config3, housekeeping, outbox, clock)
+	exportStore := store.NewExportStore(db)
+	portsBlobStore, err := blobStore(cfg, db)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	maintenanceService := maintenance.NewService(config4, housekeeping, freshnessOutbox, clock, exportStore, portsBlobStore)
 	complaintRepository := store.NewComplaintRepository(db)
 	notificationRepository := store.NewNotificationRepository(db)
 	notificationService := notification.NewService(notificationRepository, clock)
-	txRunner := store.NewTxRunner(db)
 	agentDeps := complaint.AgentDeps{
 		Repo:   complaintRepository,
 		Sweeps: complaintRepository,
@@ -368,11 +438,12 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Audit:  auditLog,
 		Tx:     txRunner,
 		Clock:  clock,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		IDs:    iDs,
 	}
 	rules, err := complaint.DefaultRules()
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -386,7 +457,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Stats:  attendanceStats,
 		Risks:  riskRepository,
 		Audit:  auditLog,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		Tx:     txRunner,
 		Clock:  clock,
 		IDs:    iDs,
@@ -394,6 +465,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	}
 	attendanceriskService, err := attendancerisk.NewService(attendanceriskConfig, attendanceriskDeps)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -401,13 +473,6 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	conflictscanConfig := conflictScanConfig()
 	scheduleRepository := store.NewScheduleRepository(db)
 	userRepository := store.NewUserRepository(db)
-	config4 := cacheConfig(cfg)
-	cacheCache, cleanup3, err := cache.New(config4)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	profiles := auth.NewProfiles(userRepository, cacheCache, txRunner)
 	conflictscanDeps := conflictscan.Deps{
 		Schedules: scheduleRepository,
@@ -417,7 +482,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Audit:     auditLog,
 		Tx:        txRunner,
 		Clock:     clock,
-		Outbox:    outbox,
+		Outbox:    freshnessOutbox,
 		IDs:       iDs,
 	}
 	conflictscanService := conflictscan.NewService(conflictscanConfig, conflictscanDeps)
@@ -431,6 +496,8 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Notify:    notificationService,
 		Tx:        txRunner,
 		Clock:     clock,
+		Outbox:    freshnessOutbox,
+		IDs:       iDs,
 	}
 	anomalyService := anomaly.NewService(config5, anomalyDeps)
 	agents := Agents{
@@ -451,7 +518,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Tx:     txRunner,
 		Clock:  clock,
 		Cache:  cacheCache,
-		Outbox: outbox,
+		Outbox: freshnessOutbox,
 		IDs:    iDs,
 		Lookup: studentLookup,
 		Queue:  queue,
@@ -459,7 +526,22 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		Users:  profiles,
 	}
 	studentService := student.NewService(config6, studentDeps)
-	worker, err := newWorker(bootstrapBackground, service, agents, studentService, log)
+	config7 := exportConfig(cfg)
+	exportSource := store.NewExportSource(db)
+	encoder := sheet.NewEncoder()
+	exportDeps := export.Deps{
+		Exports: exportStore,
+		Source:  exportSource,
+		Blobs:   portsBlobStore,
+		Encoder: encoder,
+		Queue:   queue,
+		Tasks:   agentStore,
+		Audit:   auditLog,
+		Clock:   clock,
+		IDs:     iDs,
+	}
+	exportService := export.NewService(config7, exportDeps)
+	worker, err := newWorker(bootstrapBackground, service, agents, studentService, exportService, log)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -504,7 +586,8 @@ func InitializeStore(ctx context.Context, cfg config.Config) (*store.DB, func(),
 
 // appSet is what every process kind shares: config mapping and use cases.
 var appSet = wire.NewSet(
-	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendanceConfig, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), wire.Struct(new(API), "*"),
+	storeConfig, tokenKeys, bcryptCost, authConfig, httpConfig, limiterStorage, studentConfig, cacheConfig, auth.NewSessionCache, wire.Struct(new(auth.Deps), "*"), wire.Struct(new(student.Deps), "*"), auth.NewService, user.NewService, student.NewService, audit.NewService, seed.NewService, attendanceConfig, attendance.NewService, wire.Struct(new(attendance.Deps), "*"), complaint.NewService, wire.Struct(new(complaint.Deps), "*"), schedule.NewService, wire.Struct(new(schedule.Deps), "*"), club.NewService, wire.Struct(new(club.Deps), "*"), risk.NewService, wire.Struct(new(risk.Deps), "*"), exportSet,
+	analyticsConfig, analytics.NewService, wire.Struct(new(analytics.Deps), "*"), reportsConfig, reports.NewService, wire.Struct(new(reports.Deps), "*"), wire.Struct(new(API), "*"),
 )
 
 // agentSet assembles the agents (for the API process's embedded worker and
@@ -515,3 +598,8 @@ var agentSet = wire.NewSet(wire.Struct(new(Agents), "*"), agentDefinitions, agen
 // cache over the database's repository, so every write to a user drops
 // the cached profile.
 var userSet = wire.NewSet(store.NewUserRepository, wire.Bind(new(auth.StoredUsers), new(*store.UserRepository)), auth.NewProfiles, wire.Bind(new(ports.UserRepository), new(*auth.Profiles)))
+
+// outboxSet is the outbox port every use case appends to: the database's
+// outbox, wrapped so that a committed event starts a new generation of
+// the cached figures computed from its area.
+var outboxSet = wire.NewSet(store.NewOutbox, freshness.New, wire.Bind(new(freshness.StoredOutbox), new(*store.Outbox)), freshness.NewOutbox, wire.Bind(new(ports.Outbox), new(*freshness.Outbox)))

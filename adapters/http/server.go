@@ -18,12 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	appagent "github.com/campus/campus/application/agent"
+	"github.com/campus/campus/application/analytics"
 	"github.com/campus/campus/application/attendance"
 	appaudit "github.com/campus/campus/application/audit"
 	"github.com/campus/campus/application/auth"
 	"github.com/campus/campus/application/club"
 	"github.com/campus/campus/application/complaint"
+	"github.com/campus/campus/application/export"
 	appnotification "github.com/campus/campus/application/notification"
+	"github.com/campus/campus/application/reports"
 	"github.com/campus/campus/application/risk"
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/student"
@@ -95,6 +98,9 @@ type Deps struct {
 	Agents     *appagent.Service
 
 	Notifications *appnotification.Service
+	Analytics     *analytics.Service
+	Reports       *reports.Service
+	Exports       *export.Service
 
 	DB     Database
 	Cache  Cache

@@ -21,13 +21,16 @@ var ProviderSet = wire.NewSet(
 	wire.Bind(new(ports.StudentRepository), new(*StudentRepository)),
 	NewAuditLog,
 	wire.Bind(new(ports.AuditLog), new(*AuditLog)),
-	NewOutbox,
-	wire.Bind(new(ports.Outbox), new(*Outbox)),
+	// NewOutbox is provided by the assembly, which wraps it in the outbox
+	// that keeps cached figures fresh (application/freshness.Outbox).
 	NewHousekeeping,
 	wire.Bind(new(ports.Housekeeping), new(*Housekeeping)),
 	// One set per campus module, each in that module's file.
 	attendanceSet, complaintSet, scheduleSet, clubSet, riskSet, agentSet, notificationSet,
 	anomalySet, attendanceRiskSet,
+	exportSet,
+	analyticsAttendanceSet,
+	reportSet,
 )
 
 // Compile-time checks that each adapter satisfies its port.

@@ -28,7 +28,7 @@ const AttendanceRisk = "attendance-risk"
 func Definitions() []agent.Definition {
 	return []agent.Definition{
 		{Name: Maintenance, Trigger: agent.OnSchedule, Schedule: "0 * * * *", JobType: jobs.Maintenance,
-			Description: "Hourly: prunes expired sessions, relayed events and task history (agent runs, task owners) older than a week, closes check-in sessions left open past their end."},
+			Description: "Hourly: prunes expired sessions, relayed events and task history (agent runs, task owners) older than a week, deletes export files and records 24 h after their completion, closes check-in sessions left open past their end."},
 		{Name: ComplaintTriage, Trigger: agent.OnEvent, Events: []string{event.ComplaintFiled}, JobType: jobs.ComplaintTriage,
 			Description: "On every filed complaint: suggests category and priority from keyword rules where the filer left the default, assigns the active staff member with the fewest open complaints, and writes the reasons in the history. Run now triages every pending complaint not yet triaged."},
 		{Name: ComplaintEscalation, Trigger: agent.OnSchedule, Schedule: "*/15 * * * *", JobType: jobs.ComplaintEscalate,

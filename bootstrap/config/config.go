@@ -118,6 +118,9 @@ type Tasks struct {
 	// low) so deployments or test runs can share one Redis; empty in
 	// production keeps the plain names asynqmon shows.
 	QueuePrefix string `env:"QUEUE_PREFIX" envDefault:""`
+	// ExportDir holds export files when the database is SQLite (the
+	// embedded mode); PostgreSQL deployments keep them in the database.
+	ExportDir string `env:"EXPORT_DIR" envDefault:"./exports"`
 }
 
 // Log is the log sinks.

@@ -384,7 +384,7 @@ func TestMasked(t *testing.T) {
 		"LOG_MAX_BACKUPS", "SLOW_REQUEST_MS", "CORS_ORIGINS", "BCRYPT_COST", "PASSWORD_MIN_LENGTH",
 		"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", "AUTH_RATE_LIMIT_PER_MINUTE", "QR_ROTATE_SECONDS",
 		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX", "QUEUE_PREFIX",
-		"RISK_ATTENDANCE_WARN", "RISK_ATTENDANCE_HIGH"}
+		"RISK_ATTENDANCE_WARN", "RISK_ATTENDANCE_HIGH", "EXPORT_DIR"}
 	for _, n := range all {
 		if _, ok := got[n]; !ok {
 			t.Errorf("%s missing from Masked", n)
@@ -458,7 +458,7 @@ func TestEveryVariableIsUnique(t *testing.T) {
 		}
 		seen[f.name] = true
 	}
-	if len(seen) != 38 {
-		t.Errorf("%d variables, want 38", len(seen))
+	if len(seen) != 39 {
+		t.Errorf("%d variables, want 39", len(seen))
 	}
 }

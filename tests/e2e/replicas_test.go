@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -129,4 +131,49 @@ func TestRedisDownDegradesNotFails(t *testing.T) {
 		t.Fatalf("health/full with Redis down: %s", r.Body)
 	}
 	expectStatus(t, h.do("GET", "/health", "", nil), http.StatusOK)
+}
+
+// TestReplicasServeFreshFigures: reports and analytics are cached for an
+// hour, yet a change committed on one replica shows in the other's next
+// answer (the change's event starts a new generation of its area).
+func TestReplicasServeFreshFigures(t *testing.T) {
+	dbURL, redisURL := testenv.PostgresURL(t), testenv.RedisURL(t)
+	cfg := map[string]string{"REDIS_URL": redisURL, "CACHE_PREFIX": testenv.KeyPrefix(t)}
+	a := newHarness(t, dbURL, cfg)
+	b := newHarness(t, dbURL, cfg)
+	staffA, staffB := a.token("staff1", "staff123"), b.token("staff1", "staff123")
+	total := func() float64 {
+		t.Helper()
+		r := a.do("GET", "/api/v1/reports/summary", staffA, nil)
+		expectStatus(t, r, http.StatusOK)
+		return r.json(t)["total_students"].(float64)
+	}
+	before := total()
+	if again := total(); again != before {
+		t.Fatalf("no change, yet %v then %v", before, again)
+	}
+	r := b.do("POST", "/api/v1/students", staffB, map[string]any{"name": "Fresh Figures", "roll_no": "FRESH-1", "department": "CS", "semester": 1})
+	expectStatus(t, r, http.StatusCreated)
+	if got := total(); got != before+1 {
+		t.Fatalf("after a student was added on B, A says %v students (was %v)", got, before)
+	}
+	id := int(r.json(t)["id"].(float64))
+	expectStatus(t, b.do("PATCH", "/api/v1/students/"+strconv.Itoa(id), staffB, map[string]any{"status": "inactive"}), http.StatusOK)
+	if got := total(); got != before {
+		t.Fatalf("after the student was made inactive on B, A says %v students (want %v)", got, before)
+	}
+
+	// The summary's attendance figures follow a mark made on the other replica.
+	summary := func() map[string]any {
+		t.Helper()
+		r := a.do("GET", "/api/v1/analytics/summary", staffA, nil)
+		expectStatus(t, r, http.StatusOK)
+		return r.json(t)
+	}
+	s1 := fmt.Sprint(summary())
+	expectStatus(t, b.do("POST", "/api/v1/attendance", staffB, map[string]any{"student_id": 1,
+		"date": time.Now().UTC().Format(time.DateOnly), "status": "present"}), http.StatusCreated)
+	if s2 := fmt.Sprint(summary()); s2 == s1 {
+		t.Fatalf("the summary did not change after a mark: %s", s2)
+	}
 }
