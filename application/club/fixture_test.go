@@ -45,6 +45,7 @@ type fixture struct {
 	students   *mocks.StudentRepository
 	audit      *mocks.AuditLog
 	outbox     *mocks.Outbox
+	recording  bool
 	svc        *app.Service
 
 	club      club.Club // the stored club
@@ -89,7 +90,10 @@ func (f *fixture) lock() {
 		})
 }
 
+// recordAudit keeps the audit entries, and the events every audited
+// club write records too.
 func (f *fixture) recordAudit() {
+	f.recordEvents()
 	f.audit.EXPECT().Record(anyArg, anyArg).RunAndReturn(func(_ context.Context, e audit.Entry) error {
 		f.entries = append(f.entries, e)
 		return nil
@@ -97,10 +101,14 @@ func (f *fixture) recordAudit() {
 }
 
 func (f *fixture) recordEvents() {
+	if f.recording {
+		return
+	}
+	f.recording = true
 	f.outbox.EXPECT().Append(anyArg, anyArg).RunAndReturn(func(_ context.Context, evs ...event.Event) error {
 		f.published = append(f.published, evs...)
 		return nil
-	})
+	}).Maybe()
 }
 
 // saveMembers expects membership saves; a new row gets id 40.

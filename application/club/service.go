@@ -17,6 +17,7 @@ import (
 
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/club"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/page"
@@ -86,6 +87,9 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, f club.Fields) (
 		if err := s.d.Clubs.Create(ctx, &c); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, now, audit.ActionCreate, c.ID, Snapshot(c)); err != nil {
+			return err
+		}
 		return s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionCreate, resourceClub, fmt.Sprint(c.ID)).Change(nil, Snapshot(c)))
 	})
 	if errors.Is(err, fault.ErrConflict) {
@@ -127,6 +131,9 @@ func (s *Service) update(ctx context.Context, a identity.Actor, id int64, change
 			return err
 		}
 		out = c
+		if err := s.changed(ctx, now, audit.ActionUpdate, id, Snapshot(c)); err != nil {
+			return err
+		}
 		return s.d.Audit.Record(ctx, audit.By(a, now, audit.ActionUpdate, resourceClub, fmt.Sprint(id)).Change(before, Snapshot(c)))
 	})
 	if errors.Is(err, fault.ErrConflict) {
@@ -164,11 +171,16 @@ func (s *Service) Delete(ctx context.Context, a identity.Actor, id int64) (archi
 			return err
 		}
 		entry := audit.By(a, now, audit.ActionArchive, resourceClub, fmt.Sprint(id)).Change(before, Snapshot(after))
+		action, snapshot := audit.ActionArchive, Snapshot(after)
 		if !archived {
 			if err := s.d.Clubs.Delete(ctx, id); err != nil {
 				return err
 			}
 			entry = audit.By(a, now, audit.ActionDelete, resourceClub, fmt.Sprint(id)).Change(before, nil)
+			action, snapshot = audit.ActionDelete, before
+		}
+		if err := s.changed(ctx, now, action, id, snapshot); err != nil {
+			return err
 		}
 		return s.d.Audit.Record(ctx, entry)
 	})
@@ -207,4 +219,11 @@ func rfc3339p(t *time.Time) any {
 		return nil
 	}
 	return rfc3339(*t)
+}
+
+// changed records a club.changed event: what happened (create, update,
+// archive, delete) and the club as it is (as it was, when deleted).
+func (s *Service) changed(ctx context.Context, at time.Time, action string, id int64, snapshot map[string]any) error {
+	p := map[string]any{"action": action, "club": snapshot}
+	return s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.ClubChanged, resourceClub, fmt.Sprint(id), at, p))
 }

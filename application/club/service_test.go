@@ -10,6 +10,7 @@ import (
 	app "github.com/campus/campus/application/club"
 	"github.com/campus/campus/domain/audit"
 	"github.com/campus/campus/domain/club"
+	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
 	"github.com/campus/campus/domain/page"
@@ -65,6 +66,9 @@ func TestCreate(t *testing.T) {
 		assert.Equal(t, now, saved.CreatedAt)
 		assert.Zero(t, saved.MemberCount)
 		assert.True(t, saved.IsActive && saved.AcceptingMembers)
+		require.Len(t, f.published, 1, "a club.changed event tells what reads clubs (the summary's figures)")
+		assert.Equal(t, event.ClubChanged, f.published[0].Type)
+		assert.Equal(t, "create", f.published[0].Payload["action"])
 		require.Len(t, f.entries, 1)
 		e := f.entries[0]
 		assert.Equal(t, audit.ActionCreate, e.Action)
@@ -95,6 +99,7 @@ func TestCreate(t *testing.T) {
 	t.Run("audit failure rolls back", func(t *testing.T) {
 		f := newFixture(t)
 		f.clubs.EXPECT().Create(anyArg, anyArg).Return(nil)
+		f.recordEvents()
 		f.audit.EXPECT().Record(anyArg, anyArg).Return(errDB)
 		_, err := f.svc.Create(ctx, adminA, club.Fields{Name: "chess"})
 		assert.ErrorIs(t, err, errDB)

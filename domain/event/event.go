@@ -17,6 +17,7 @@ const (
 	StudentChanged        = "student.changed"
 	StudentDeleted        = "student.deleted"
 	ClubMembershipChanged = "club.membership_changed"
+	ClubChanged           = "club.changed"
 	RiskCreated           = "risk.created"
 	RiskChanged           = "risk.changed"
 	AnomalyRecorded       = "anomaly.recorded"
@@ -25,7 +26,7 @@ const (
 // Types lists every event type, for consumers that must account for all.
 func Types() []string {
 	return []string{AttendanceMarked, AttendanceChanged, ComplaintFiled, ComplaintChanged, ScheduleChanged,
-		StudentCreated, StudentChanged, StudentDeleted, ClubMembershipChanged, RiskCreated, RiskChanged,
+		StudentCreated, StudentChanged, StudentDeleted, ClubMembershipChanged, ClubChanged, RiskCreated, RiskChanged,
 		AnomalyRecorded}
 }
 
