@@ -38,6 +38,9 @@ func background(c config.Config, log *slog.Logger) (*Background, func(), error) 
 	if !c.Redis.Enabled() {
 		q := queue.NewInProcess(queue.InProcessConfig{Concurrency: c.Tasks.WorkerConcurrency, Logger: log})
 		b.Queue, b.Runner, b.Reporter = q, q, q
+		if !c.Tasks.Enabled { // nothing in this process would run a job
+			b.Queue = queue.Disabled{}
+		}
 		b.entries = func(context.Context) (int, error) { return 0, nil } // until embeddedWorker starts one
 		return b, func() {}, nil
 	}

@@ -349,3 +349,16 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// Without background tasks an embedded server has nothing that would run a
+// job: work that needs one is refused with the reason instead of staying
+// pending for ever, and the rest of the API is unaffected.
+func TestTaskWorkRefusedWhenBackgroundTasksAreDisabled(t *testing.T) {
+	eachStore(t, map[string]string{"EXPORT_DIR": t.TempDir(), "ENABLE_BACKGROUND_TASKS": "false"}, func(t *testing.T, h *harness) {
+		staff, admin := h.token("staff1", "staff123"), h.token("admin", "admin123")
+		const why = "background tasks are disabled on this server (ENABLE_BACKGROUND_TASKS=false)"
+		expectProblem(t, h.do("POST", "/api/v1/exports", staff, map[string]any{"kind": "students", "format": "csv"}), http.StatusServiceUnavailable, why)
+		expectProblem(t, h.do("POST", "/api/v1/agents/maintenance/run", admin, nil), http.StatusServiceUnavailable, why)
+		expectStatus(t, h.do("GET", "/api/v1/students", staff, nil), http.StatusOK)
+	})
+}
