@@ -48,15 +48,17 @@ func main() {
 		events   = flag.Int("events", 5000, "attendance events per round of the events scenario (0: skip it)")
 		pgURL    = flag.String("postgres", envOr("CAMPUS_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server to create the bench database on")
 		out      = flag.String("out", "tests/load/RESULTS.md", "results file (empty: none)")
+		students = flag.Int("demo-students", 10000, "students of the generated demo campus (campus seed demo)")
+		days     = flag.Int("demo-days", 120, "school days of attendance of the demo campus")
 	)
 	flag.Parse()
-	if err := run(*rounds, *duration, *warmup, *conns, *threads, *pgURL, *redisURL, *events, *out); err != nil {
+	if err := run(*rounds, *duration, *warmup, *conns, *threads, *pgURL, *redisURL, *events, *students, *days, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, redisURL string, events int, out string) error {
+func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, redisURL string, events, students, days int, out string) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -93,6 +95,10 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 	defer stopRaw()
 	token, err := login(apiBase)
 	if err != nil {
+		return err
+	}
+	fmt.Printf("generating the demo campus: %d students x %d school days ...\n", students, days)
+	if err := seedDemo(bin, dbURL, students, days); err != nil {
 		return err
 	}
 	path := "/api/v1/students/1"
@@ -150,6 +156,12 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 	}
 	base := targets[0].median()
 
+	fmt.Printf("\nanalytics on the demo campus: endpoint vs its own SQL through psql, one connection\n")
+	an, err := benchAnalytics(bin, dbURL, apiBase, rawBase, token, rounds, duration)
+	if err != nil {
+		return err
+	}
+
 	fmt.Println("\nbulk attendance: 10 000 records per call vs COPY of the same rows")
 	bulk, err := benchBulk(ctx, dbURL, apiBase, token, 10000, rounds)
 	if err != nil {
@@ -173,6 +185,14 @@ func run(rounds int, duration, warmup time.Duration, conns, threads int, pgURL, 
 	}
 	cached, uncached := targets[1].median(), targets[2].median()
 	fmt.Fprintf(&b, "\nCached vs uncached `GET /students/{id}`: %.1f× (goal ≥ 2×).\n", cached.rps/uncached.rps)
+	fmt.Fprintf(&b, "\nAnalytics on the demo campus (`campus seed demo --students %d --days %d --seed 1`), one connection (wrk -t1 -c1), "+
+		"uncached with ENABLE_CACHING=false; the baseline replays the statements the request ran (captured with DATABASE_ECHO=true, "+
+		"without those every authenticated request runs) through one psql session with \\timing.\n\n", students, days)
+	fmt.Fprintf(&b, "| analytics scenario | statements | psql p50 | uncached p50 (req/s) | ratio to psql | goal | cached p50 (req/s) | goal |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range an {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s (%.0f) | %.2f× | ≤ 1.5× | %s (%.0f) | < 2ms |\n", r.name, r.statements,
+			r.sql.Round(time.Microsecond), r.uncached, r.uncachedRPS, float64(r.uncached)/float64(r.sql), r.cached, r.cachedRPS)
+	}
 	fmt.Fprintf(&b, "\n| bulk scenario (10 000 rows) | rows/s | time | ratio to COPY | goal |\n|---|---|---|---|---|\n")
 	for i, r := range bulk {
 		ratio, goal := 1.0, "—"
@@ -210,12 +230,13 @@ func (t target) median() result {
 
 type result struct {
 	rps            float64
-	p99            time.Duration
+	p50, p99       time.Duration
 	non2xx, errors int
 }
 
 var (
 	reRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reP50    = regexp.MustCompile(`50%\s+([\d.]+)(us|ms|s)`)
 	reP99    = regexp.MustCompile(`99%\s+([\d.]+)(us|ms|s)`)
 	reNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	reErrors = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -237,11 +258,7 @@ func wrk(t target, threads, conns int, d time.Duration) (result, error) {
 		return r, fmt.Errorf("wrk output without Requests/sec: %s", out)
 	}
 	r.rps, _ = strconv.ParseFloat(m[1], 64)
-	if m := reP99.FindStringSubmatch(out); m != nil {
-		v, _ := strconv.ParseFloat(m[1], 64)
-		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
-		r.p99 = time.Duration(v * float64(unit)).Round(time.Microsecond)
-	}
+	r.p50, r.p99 = wrkLatency(reP50, out), wrkLatency(reP99, out)
 	if m := reNon2xx.FindStringSubmatch(out); m != nil {
 		r.non2xx, _ = strconv.Atoi(m[1])
 	}
@@ -252,6 +269,17 @@ func wrk(t target, threads, conns int, d time.Duration) (result, error) {
 		}
 	}
 	return r, nil
+}
+
+// wrkLatency reads one percentile of wrk's --latency table.
+func wrkLatency(re *regexp.Regexp, out string) time.Duration {
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+	return time.Duration(v * float64(unit)).Round(time.Microsecond)
 }
 
 // serveBare is the baseline: a bare Fiber handler answering the same JSON.
@@ -296,20 +324,32 @@ func createDatabase(ctx context.Context, adminURL string) (string, func(), error
 	return u, drop, nil
 }
 
+// serveEnv is the environment every `campus serve` of this tool runs with
+// on the bench database (no Redis: in-memory cache, no background work).
+func serveEnv(dbURL string) []string {
+	return append(os.Environ(), "ENV=testing", "DATABASE_URL="+dbURL, "REDIS_URL=",
+		"HOST=127.0.0.1", "LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes",
+		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10",
+		// These APIs measure HTTP; the events scenario runs its own worker.
+		"ENABLE_BACKGROUND_TASKS=false")
+}
+
 // startAPI runs `campus serve` on the bench database, with or without the
 // cache, and returns its base URL and a stop function.
 func startAPI(bin, dbURL string, caching bool) (string, func(), error) {
+	return startServe(bin, dbURL, os.Stderr, "ENABLE_CACHING="+strconv.FormatBool(caching))
+}
+
+// startServe runs `campus serve` with extra settings, its standard error
+// going to stderr.
+func startServe(bin, dbURL string, stderr io.Writer, extra ...string) (string, func(), error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--migrate")
-	cmd.Env = append(os.Environ(), "ENV=testing", "DATABASE_URL="+dbURL, "REDIS_URL=", "PORT="+strconv.Itoa(port),
-		"HOST=127.0.0.1", "LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes",
-		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10", "ENABLE_CACHING="+strconv.FormatBool(caching),
-		// These APIs measure HTTP; the events scenario runs its own worker.
-		"ENABLE_BACKGROUND_TASKS=false")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(serveEnv(dbURL), append(extra, "PORT="+strconv.Itoa(port))...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, stderr
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
