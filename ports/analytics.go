@@ -83,4 +83,7 @@ type DemoStore interface {
 	// InsertComplaints and InsertRisks write the records as given.
 	InsertComplaints(ctx context.Context, cs []complaint.Complaint) error
 	InsertRisks(ctx context.Context, rs []risk.Risk) error
+	// Analyze refreshes the query planner's statistics of the tables
+	// written, so the first queries after a bulk load plan well.
+	Analyze(ctx context.Context) error
 }

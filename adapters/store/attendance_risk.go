@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/google/wire"
 	"github.com/uptrace/bun"
@@ -31,8 +32,10 @@ func NewAttendanceStats(db *DB) *AttendanceStats { return &AttendanceStats{db: d
 
 // figuresSQL aggregates the window's records of the students whose ids
 // lie in a range, one row per student with a record. The range is an
-// index range on attendance_records' (student_id, date, session) key,
-// for one student as for a page. The run of absences counts the absent
+// index range on attendance_records' (student_id, date, status) index;
+// for one student it is written as an equality (figuresOneSQL), which
+// keeps the planner on that index even before statistics know the table
+// (a range lets it pick the index led by date: 0.1 ms became 16 ms). The run of absences counts the absent
 // records after the student's latest present or late one (la).
 const figuresSQL = `
 WITH w AS (
@@ -53,6 +56,8 @@ FROM w LEFT JOIN la ON la.student_id = w.student_id
 GROUP BY w.student_id
 ORDER BY w.student_id`
 
+var figuresOneSQL = strings.Replace(figuresSQL, "ar.student_id BETWEEN ? AND ?", "ar.student_id = ?", 1)
+
 type figuresRow struct {
 	StudentID           int64 `bun:"student_id"`
 	Present             int   `bun:"present"`
@@ -72,7 +77,11 @@ func (r figuresRow) domain() risk.AttendanceFigures {
 func (s *AttendanceStats) figures(ctx context.Context, w risk.AttendanceWindow, fromID, toID int64) ([]risk.AttendanceFigures, error) {
 	var rows []figuresRow
 	mid := toSQLDate(w.Mid)
-	err := s.db.conn(ctx).NewRaw(figuresSQL, fromID, toID, toSQLDate(w.From), toSQLDate(w.To), mid, mid).Scan(ctx, &rows)
+	q, args := figuresSQL, []any{fromID, toID}
+	if fromID == toID {
+		q, args = figuresOneSQL, args[:1]
+	}
+	err := s.db.conn(ctx).NewRaw(q, append(args, toSQLDate(w.From), toSQLDate(w.To), mid, mid)...).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err, thingAttendance)
 	}

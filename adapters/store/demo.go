@@ -138,6 +138,19 @@ func (s *DemoStore) InsertComplaints(ctx context.Context, cs []complaint.Complai
 	})
 }
 
+// demoTables are the tables the demo fills.
+var demoTables = []string{"students", "attendance_records", "complaints", "risks"}
+
+// Analyze runs ANALYZE on the demo's tables (both dialects have it).
+func (s *DemoStore) Analyze(ctx context.Context) error {
+	for _, t := range demoTables {
+		if _, err := s.db.conn(ctx).ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, translate(err, "table statistics"))
+		}
+	}
+	return nil
+}
+
 // InsertRisks writes rs demoChunk at a time.
 func (s *DemoStore) InsertRisks(ctx context.Context, rs []risk.Risk) error {
 	return s.db.inTx(ctx, func(ctx context.Context) error {

@@ -97,6 +97,7 @@ type fakeDemo struct {
 	exists            bool
 	students, att, cs int
 	risks             int
+	analyzedAfter     int // records written when Analyze ran
 }
 
 func (f *fakeDemo) HasDemo(context.Context, string) (bool, error) { return f.exists, nil }
@@ -120,6 +121,10 @@ func (f *fakeDemo) InsertRisks(_ context.Context, rs []risk.Risk) error {
 	f.risks += len(rs)
 	return nil
 }
+func (f *fakeDemo) Analyze(context.Context) error {
+	f.analyzedAfter = f.students + f.att + f.cs + f.risks
+	return nil
+}
 
 func TestDemoRun(t *testing.T) {
 	f := &fakeDemo{}
@@ -127,6 +132,7 @@ func TestDemoRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 100, f.students)
 	assert.Equal(t, 2500, f.att)
+	assert.Equal(t, f.students+f.att+f.cs+f.risks, f.analyzedAfter, "statistics refreshed after everything was written")
 	assert.Equal(t, seed.DemoReport{Students: 100, Attendance: 2500, Complaints: 10, Risks: f.risks, From: rep.From, To: friday}, rep)
 
 	_, err = seed.NewDemo(&fakeDemo{exists: true}).Run(context.Background(), seed.DemoSpec{Students: 1, Days: 1, Last: friday})

@@ -26,6 +26,52 @@ func (_m *DemoStore) EXPECT() *DemoStore_Expecter {
 	return &DemoStore_Expecter{mock: &_m.Mock}
 }
 
+// Analyze provides a mock function with given fields: ctx
+func (_m *DemoStore) Analyze(ctx context.Context) error {
+	ret := _m.Called(ctx)
+
+	if len(ret) == 0 {
+		panic("no return value specified for Analyze")
+	}
+
+	var r0 error
+	if rf, ok := ret.Get(0).(func(context.Context) error); ok {
+		r0 = rf(ctx)
+	} else {
+		r0 = ret.Error(0)
+	}
+
+	return r0
+}
+
+// DemoStore_Analyze_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'Analyze'
+type DemoStore_Analyze_Call struct {
+	*mock.Call
+}
+
+// Analyze is a helper method to define mock.On call
+//   - ctx context.Context
+func (_e *DemoStore_Expecter) Analyze(ctx interface{}) *DemoStore_Analyze_Call {
+	return &DemoStore_Analyze_Call{Call: _e.mock.On("Analyze", ctx)}
+}
+
+func (_c *DemoStore_Analyze_Call) Run(run func(ctx context.Context)) *DemoStore_Analyze_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context))
+	})
+	return _c
+}
+
+func (_c *DemoStore_Analyze_Call) Return(_a0 error) *DemoStore_Analyze_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *DemoStore_Analyze_Call) RunAndReturn(run func(context.Context) error) *DemoStore_Analyze_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // HasDemo provides a mock function with given fields: ctx, prefix
 func (_m *DemoStore) HasDemo(ctx context.Context, prefix string) (bool, error) {
 	ret := _m.Called(ctx, prefix)
