@@ -33,6 +33,24 @@ type analyticsResult struct {
 	sqlSamples             int
 }
 
+// benchAnalyticsSection reports benchAnalytics.
+func benchAnalyticsSection(b *bench) (string, error) {
+	an, err := benchAnalytics(b.bin, b.dbURL, b.apiBase, b.rawBase, b.token, b.rounds, b.duration)
+	if err != nil {
+		return "", err
+	}
+	var s strings.Builder
+	s.WriteString("## Analytics\n\nOne connection (wrk -t1 -c1): an analytics answer is one person's question. Uncached: ENABLE_CACHING=false. " +
+		"The baseline replays the statements the request ran (captured with DATABASE_ECHO=true, without those every authenticated " +
+		"request runs) through one psql session with \\timing; p50 of each.\n\n")
+	s.WriteString("| scenario | statements | psql p50 | uncached p50 (req/s) | ratio to psql | goal | cached p50 (req/s) | goal |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range an {
+		fmt.Fprintf(&s, "| %s | %d | %s | %s (%.0f) | %.2f× | ≤ 1.2× | %s (%.0f) | < 2ms |\n", r.name, r.statements,
+			r.sql.Round(time.Microsecond), r.uncached, r.uncachedRPS, float64(r.uncached)/float64(r.sql), r.cached, r.cachedRPS)
+	}
+	return s.String(), nil
+}
+
 // seedDemo fills the bench database with `campus seed demo`.
 func seedDemo(bin, dbURL string, students, days int) error {
 	cmd := exec.Command(bin, "seed", "demo", "--students", strconv.Itoa(students), "--days", strconv.Itoa(days), "--seed", "1")
@@ -56,7 +74,7 @@ func benchAnalytics(bin, dbURL, cachedBase, uncachedBase, token string, rounds i
 		return nil, errors.New("psql is not installed")
 	}
 	echo := &syncBuffer{}
-	echoBase, stopEcho, err := startServe(bin, dbURL, echo, "ENABLE_CACHING=false", "DATABASE_ECHO=true")
+	echoBase, _, stopEcho, err := startServe(bin, dbURL, echo, "ENABLE_CACHING=false", "DATABASE_ECHO=true")
 	if err != nil {
 		return nil, err
 	}

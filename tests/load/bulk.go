@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,24 @@ type bulkResult struct {
 	name string
 	rps  float64
 	took time.Duration
+}
+
+// benchBulkSection reports benchBulk for 10 000 rows.
+func benchBulkSection(b *bench) (string, error) {
+	bulk, err := benchBulk(b.ctx, b.dbURL, b.apiBase, b.token, 10000, b.rounds)
+	if err != nil {
+		return "", err
+	}
+	var s strings.Builder
+	s.WriteString("## POST /attendance/bulk\n\n| scenario (10 000 rows) | rows/s | time | ratio to COPY | goal |\n|---|---|---|---|---|\n")
+	for i, r := range bulk {
+		ratio, goal := 1.0, "—"
+		if i > 0 {
+			ratio, goal = r.rps/bulk[0].rps, "≥ 0.40"
+		}
+		fmt.Fprintf(&s, "| %s | %.0f | %s | %.2f | %s |\n", r.name, r.rps, r.took.Round(time.Millisecond), ratio, goal)
+	}
+	return s.String(), nil
 }
 
 // benchBulk compares POST /attendance/bulk of n records with PostgreSQL's

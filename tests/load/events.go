@@ -24,13 +24,26 @@ type eventsResult struct {
 	took time.Duration
 }
 
+// benchEventsSection reports benchEvents at worker concurrency 10.
+func benchEventsSection(b *bench) (string, error) {
+	ev, err := benchEvents(b, 10)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("## Events\n\n%d attendance marks per round (one bulk call) on students with history, worker concurrency 10, "+
+		"timed until the outbox is relayed and the queues are idle.\n\n| scenario | events/s | time | ratio to asynq no-op | goal |\n|---|---|---|---|---|\n"+
+		"| %s | %.0f | %s | 1.00 | — |\n| %s | %.0f | %s | %.2f | ≥ 0.50 |\n", b.events,
+		ev[0].name, ev[0].rate, ev[0].took.Round(time.Millisecond), ev[1].name, ev[1].rate, ev[1].took.Round(time.Millisecond), ev[1].rate/ev[0].rate), nil
+}
+
 // benchEvents compares the campus's event path — n attendance marks in one
 // bulk call, relayed from the outbox into asynq and each run through the
 // attendance-risk agent by a `campus worker` process — with asynq's own
 // throughput for n no-op tasks at the same concurrency, on the same Redis.
 // Both are timed from the moment the work exists (the bulk call answered;
 // the tasks enqueued) until the last one is done.
-func benchEvents(ctx context.Context, bin, dbURL, redisURL string, n, rounds, concurrency int) ([]eventsResult, error) {
+func benchEvents(b *bench, concurrency int) ([]eventsResult, error) {
+	ctx, bin, dbURL, redisURL, n, rounds := b.ctx, b.bin, b.dbURL, b.redisURL, b.events, b.rounds
 	prefix := fmt.Sprintf("campus_bench_%d:", time.Now().UnixNano())
 	env := []string{"ENV=testing", "DATABASE_URL=" + dbURL, "REDIS_URL=" + redisURL, "QUEUE_PREFIX=" + prefix, "CACHE_PREFIX=" + prefix,
 		"LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes", "BCRYPT_COST=10",
@@ -57,6 +70,7 @@ func benchEvents(ctx context.Context, bin, dbURL, redisURL string, n, rounds, co
 		return nil, err
 	}
 	defer stop(worker)
+	defer func() { b.workerPeak, _ = peakRSS(worker.Process.Pid) }()
 
 	staff, err := login(base)
 	if err != nil {
@@ -83,6 +97,7 @@ func benchEvents(ctx context.Context, bin, dbURL, redisURL string, n, rounds, co
 	}
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
+	b.workerIdle, _ = rss(worker.Process.Pid)
 	var campus, noop []time.Duration
 	// Recent days, inside the agent's 30-day window, so every mark is
 	// assessed (the bulk scenario's January marks are outside it).
