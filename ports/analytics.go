@@ -84,6 +84,7 @@ type DemoStore interface {
 	InsertComplaints(ctx context.Context, cs []complaint.Complaint) error
 	InsertRisks(ctx context.Context, rs []risk.Risk) error
 	// Analyze refreshes the query planner's statistics of the tables
-	// written, so the first queries after a bulk load plan well.
+	// written (and whatever else the database keeps for its plans), so the
+	// first queries after a bulk load plan well.
 	Analyze(ctx context.Context) error
 }
