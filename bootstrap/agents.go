@@ -55,12 +55,31 @@ func anomalyConfig(c config.Config) appanomaly.Config {
 	return appanomaly.Config{Location: c.Location()}
 }
 
+// eachEvent handles a job's events one at a time (for agents whose work
+// is per event anyway), summing their counts; the first failure stops it
+// and fails the job, which the queue retries.
+func eachEvent(on func(ctx context.Context, e jobs.Event) (map[string]int, error)) func(ctx context.Context, es []jobs.Event) (map[string]int, error) {
+	return func(ctx context.Context, es []jobs.Event) (map[string]int, error) {
+		total := map[string]int{}
+		for _, e := range es {
+			counts, err := on(ctx, e)
+			for k, n := range counts {
+				total[k] += n
+			}
+			if err != nil {
+				return total, fmt.Errorf("event %s: %w", e.ID, err)
+			}
+		}
+		return total, nil
+	}
+}
+
 // agentHandlers maps each agent's name to what it does.
 func agentHandlers(a Agents) map[string]worker.AgentHandlers {
 	return map[string]worker.AgentHandlers{
 		appagent.AttendanceRisk: {
-			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
-				r, err := a.AttendanceRisk.OnEvent(ctx, e)
+			OnEvents: func(ctx context.Context, es []jobs.Event) (map[string]int, error) {
+				r, err := a.AttendanceRisk.OnEvents(ctx, es)
 				return r.Counts(), err
 			},
 			Run: func(ctx context.Context) (map[string]int, error) {
@@ -73,10 +92,10 @@ func agentHandlers(a Agents) map[string]worker.AgentHandlers {
 			return r.Counts(), err
 		}},
 		appagent.ComplaintTriage: {
-			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
+			OnEvents: eachEvent(func(ctx context.Context, e jobs.Event) (map[string]int, error) {
 				r, err := a.ComplaintTriage.OnEvent(ctx, e)
 				return r.Counts(), err
-			},
+			}),
 			Run: func(ctx context.Context) (map[string]int, error) {
 				r, err := a.ComplaintTriage.Run(ctx)
 				return r.Counts(), err
@@ -87,10 +106,10 @@ func agentHandlers(a Agents) map[string]worker.AgentHandlers {
 			return r.Counts(), err
 		}},
 		appagent.ScheduleConflictScan: {
-			OnEvent: func(ctx context.Context, e jobs.Event) (map[string]int, error) {
+			OnEvents: eachEvent(func(ctx context.Context, e jobs.Event) (map[string]int, error) {
 				r, err := a.ConflictScan.OnEvent(ctx, e)
 				return r.Counts(), err
-			},
+			}),
 			Run: func(ctx context.Context) (map[string]int, error) {
 				r, err := a.ConflictScan.Run(ctx)
 				return r.Counts(), err

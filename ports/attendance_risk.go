@@ -12,6 +12,10 @@ type AttendanceStats interface {
 	// StudentFigures is one student's figures over the window (zero counts
 	// when they have no record in it), in one query.
 	StudentFigures(ctx context.Context, studentID int64, w risk.AttendanceWindow) (risk.AttendanceFigures, error)
+	// StudentsFigures is the figures of each listed student over the
+	// window (zero counts without a record in it), by ascending id, each
+	// student once, in one query.
+	StudentsFigures(ctx context.Context, studentIDs []int64, w risk.AttendanceWindow) ([]risk.AttendanceFigures, error)
 	// FiguresPage is one page of the nightly pass: it examines the next
 	// limit students by ascending id above afterID and returns the figures
 	// of those with a record in the window or an open record with

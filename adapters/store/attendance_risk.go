@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/wire"
@@ -56,7 +57,10 @@ FROM w LEFT JOIN la ON la.student_id = w.student_id
 GROUP BY w.student_id
 ORDER BY w.student_id`
 
-var figuresOneSQL = strings.Replace(figuresSQL, "ar.student_id BETWEEN ? AND ?", "ar.student_id = ?", 1)
+var (
+	figuresOneSQL  = strings.Replace(figuresSQL, "ar.student_id BETWEEN ? AND ?", "ar.student_id = ?", 1)
+	figuresListSQL = strings.Replace(figuresSQL, "ar.student_id BETWEEN ? AND ?", "ar.student_id IN (?)", 1)
+)
 
 type figuresRow struct {
 	StudentID           int64 `bun:"student_id"`
@@ -75,13 +79,17 @@ func (r figuresRow) domain() risk.AttendanceFigures {
 }
 
 func (s *AttendanceStats) figures(ctx context.Context, w risk.AttendanceWindow, fromID, toID int64) ([]risk.AttendanceFigures, error) {
+	if fromID == toID {
+		return s.figuresOf(ctx, w, figuresOneSQL, fromID)
+	}
+	return s.figuresOf(ctx, w, figuresSQL, fromID, toID)
+}
+
+// figuresOf runs one of the figures statements with its students' arguments.
+func (s *AttendanceStats) figuresOf(ctx context.Context, w risk.AttendanceWindow, q string, students ...any) ([]risk.AttendanceFigures, error) {
 	var rows []figuresRow
 	mid := toSQLDate(w.Mid)
-	q, args := figuresSQL, []any{fromID, toID}
-	if fromID == toID {
-		q, args = figuresOneSQL, args[:1]
-	}
-	err := s.db.conn(ctx).NewRaw(q, append(args, toSQLDate(w.From), toSQLDate(w.To), mid, mid)...).Scan(ctx, &rows)
+	err := s.db.conn(ctx).NewRaw(q, append(students, toSQLDate(w.From), toSQLDate(w.To), mid, mid)...).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err, thingAttendance)
 	}
@@ -102,6 +110,23 @@ func (s *AttendanceStats) StudentFigures(ctx context.Context, studentID int64, w
 		return risk.AttendanceFigures{StudentID: studentID}, nil
 	}
 	return fs[0], nil
+}
+
+// StudentsFigures is the figures of the listed students in one statement,
+// by ascending id, with zero counts for those without a record in the
+// window.
+func (s *AttendanceStats) StudentsFigures(ctx context.Context, studentIDs []int64, w risk.AttendanceWindow) ([]risk.AttendanceFigures, error) {
+	ids := slices.Clone(studentIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	fs, err := s.figuresOf(ctx, w, figuresListSQL, bun.List(ids))
+	if err != nil {
+		return nil, fmt.Errorf("attendance figures of %d students: %w", len(ids), err)
+	}
+	return mergeFigures(fs, ids), nil
 }
 
 // attendanceSubjects matches the subject keys of attendance records.

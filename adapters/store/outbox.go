@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/event"
+	"github.com/campus/campus/ports"
 )
 
 type outboxRow struct {
@@ -22,6 +23,7 @@ type outboxRow struct {
 	Payload     string     `bun:"payload"`
 	OccurredAt  time.Time  `bun:"occurred_at"`
 	RelayedAt   *time.Time `bun:"relayed_at"`
+	RelayBatch  *string    `bun:"relay_batch"`
 }
 
 // Outbox implements ports.Outbox on the outbox_events table.
@@ -86,12 +88,70 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]event.Event, error) 
 	}
 	out := make([]event.Event, len(rows))
 	for i, r := range rows {
-		payload, err := decodeJSON(&r.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("event %s payload: %w", r.ID, err)
+		if out[i], err = r.event(); err != nil {
+			return nil, err
 		}
-		out[i] = event.Event{ID: r.ID, Type: r.Type, Aggregate: r.Aggregate, AggregateID: r.AggregateID,
-			OccurredAt: utc(r.OccurredAt), Payload: payload}
+	}
+	return out, nil
+}
+
+func (r outboxRow) event() (event.Event, error) {
+	payload, err := decodeJSON(&r.Payload)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("event %s payload: %w", r.ID, err)
+	}
+	return event.Event{ID: r.ID, Type: r.Type, Aggregate: r.Aggregate, AggregateID: r.AggregateID,
+		OccurredAt: utc(r.OccurredAt), Payload: payload}, nil
+}
+
+// Claim names up to limit unclaimed pending events after the first of
+// them, in one transaction; on PostgreSQL the rows are locked with SKIP
+// LOCKED, so concurrent relays claim disjoint events.
+func (o *Outbox) Claim(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := o.db.inTx(ctx, func(ctx context.Context) error {
+		var rows []outboxRow
+		q := o.db.conn(ctx).NewSelect().Model(&rows).Column("o.seq", "o.id").
+			Where("o.relayed_at IS NULL AND o.relay_batch IS NULL").OrderExpr("o.seq").Limit(int64(limit))
+		if o.db.postgres() {
+			q = q.For("UPDATE SKIP LOCKED")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		seqs := make([]int64, len(rows))
+		for i, r := range rows {
+			seqs[i] = r.Seq
+		}
+		_, err := o.db.conn(ctx).NewUpdate().Model((*outboxRow)(nil)).Set("relay_batch = ?", rows[0].ID).
+			Where("seq IN (?)", bun.List(seqs)).Exec(ctx)
+		n = len(rows)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("claim events: %w", translate(err, "Event"))
+	}
+	return n, nil
+}
+
+// Claimed lists claimed, unrelayed events, oldest first.
+func (o *Outbox) Claimed(ctx context.Context, limit int) ([]ports.BatchedEvent, error) {
+	var rows []outboxRow
+	err := o.db.conn(ctx).NewSelect().Model(&rows).Where("o.relayed_at IS NULL AND o.relay_batch IS NOT NULL").
+		OrderExpr("o.seq").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claimed events: %w", translate(err, "Event"))
+	}
+	out := make([]ports.BatchedEvent, len(rows))
+	for i, r := range rows {
+		e, err := r.event()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ports.BatchedEvent{Batch: *r.RelayBatch, Event: e}
 	}
 	return out, nil
 }

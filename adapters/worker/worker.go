@@ -6,7 +6,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/domain/agent"
 	"github.com/campus/campus/domain/event"
-	"github.com/campus/campus/domain/fault"
 )
 
 // Config tunes the relay loop and shutdown.
@@ -52,7 +50,7 @@ type Worker struct {
 type subscriber struct {
 	exec Executor
 	name string
-	on   func(ctx context.Context, e jobs.Event) (map[string]int, error)
+	on   func(ctx context.Context, es []jobs.Event) (map[string]int, error)
 }
 
 // New builds a worker over the runner and the relay.
@@ -83,18 +81,19 @@ func (w *Worker) RunScheduler(s Scheduler) { w.scheduler = s }
 // skipped while the agent is disabled, failed with fn's error.
 type Executor interface {
 	Execute(ctx context.Context, name, taskID string, fn func(ctx context.Context) (map[string]int, error)) error
-	// ExecuteEvent runs an agent for one event (its runs may be recorded
-	// in batches); Flush records what is pending.
-	ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error
+	// ExecuteEvent runs an agent for a job of events events (its runs may
+	// be recorded in batches); Flush records what is pending.
+	ExecuteEvent(ctx context.Context, name, taskID string, events int, fn func(ctx context.Context) (map[string]int, error)) error
 	Flush(ctx context.Context) error
 }
 
 // AgentHandlers are what an agent does, each returning the counts its run
-// records: OnEvent for every event of def.Events, Run for def.JobType (its
-// schedule's ticks and run-now requests).
+// records: OnEvents for the events of def.Events a job carries (a relay
+// batch of one type, oldest first), Run for def.JobType (its schedule's
+// ticks and run-now requests).
 type AgentHandlers struct {
-	OnEvent func(ctx context.Context, e jobs.Event) (map[string]int, error)
-	Run     func(ctx context.Context) (map[string]int, error)
+	OnEvents func(ctx context.Context, es []jobs.Event) (map[string]int, error)
+	Run      func(ctx context.Context) (map[string]int, error)
 }
 
 // Agent registers an agent's handlers; call it before Run. Every run is
@@ -106,28 +105,28 @@ func (w *Worker) Agent(x Executor, def agent.Definition, h AgentHandlers) {
 			return x.Execute(ctx, def.Name, queue.JobID(ctx), run)
 		})
 	}
-	if h.OnEvent != nil {
+	if h.OnEvents != nil {
 		for _, t := range def.Events {
-			w.subscribers[t] = append(w.subscribers[t], subscriber{exec: x, name: def.Name, on: h.OnEvent})
+			w.subscribers[t] = append(w.subscribers[t], subscriber{exec: x, name: def.Name, on: h.OnEvents})
 		}
 	}
 }
 
-// dispatch runs every agent subscribed to the event, each as its own run
-// (recorded in batches, see Executor.ExecuteEvent). One agent's failure fails the job, so the queue retries
-// it; the agents that succeeded run again then, which their idempotence
-// makes harmless.
+// dispatch runs every agent subscribed to the job's events, each as its
+// own run (recorded in batches, see Executor.ExecuteEvent). One agent's
+// failure fails the job, so the queue retries it; the agents that
+// succeeded run again then, which their idempotence makes harmless.
 func (w *Worker) dispatch(subs []subscriber) func(ctx context.Context, payload []byte) error {
 	return func(ctx context.Context, payload []byte) error {
-		e, err := decodeEvent(payload)
+		es, err := jobs.DecodeEvents(payload)
 		if err != nil {
 			return err
 		}
 		var errs []error
 		for _, s := range subs {
 			on := s.on
-			if err := s.exec.ExecuteEvent(ctx, s.name, queue.JobID(ctx), func(ctx context.Context) (map[string]int, error) {
-				return on(ctx, e)
+			if err := s.exec.ExecuteEvent(ctx, s.name, queue.JobID(ctx), len(es), func(ctx context.Context) (map[string]int, error) {
+				return on(ctx, es)
 			}); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
 			}
@@ -173,7 +172,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			w.log.Warn("relay pass failed; retrying", "error", err.Error(), "relayed", moved)
-		case moved == w.cfg.RelayBatch:
+		case moved >= w.cfg.RelayBatch:
 			next = 0 // more is waiting
 		}
 		timer.Reset(next)
@@ -206,14 +205,6 @@ func (w *Worker) stop() error {
 // acknowledge checks that an event job is well formed (a malformed one is
 // archived, not retried) and does nothing else.
 func acknowledge(_ context.Context, payload []byte) error {
-	_, err := decodeEvent(payload)
+	_, err := jobs.DecodeEvents(payload)
 	return err
-}
-
-func decodeEvent(payload []byte) (jobs.Event, error) {
-	var e jobs.Event
-	if err := json.Unmarshal(payload, &e); err != nil || e.ID == "" || e.Type == "" {
-		return jobs.Event{}, fault.New(fault.Invalid, "malformed event payload")
-	}
-	return e, nil
 }

@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
@@ -32,8 +31,10 @@ func TestRunRelaysAndRunsJobs(t *testing.T) {
 		event.New("e1", event.AttendanceMarked, "attendance", "1", time.Now(), map[string]any{"status": "absent"}),
 		event.New("e2", event.ComplaintFiled, "complaint", "2", time.Now(), nil),
 	}
-	ob.EXPECT().Pending(mock.Anything, 500).Return(evs, nil).Once()
-	ob.EXPECT().Pending(mock.Anything, 500).Return(nil, nil).Maybe()
+	ob.EXPECT().Claim(mock.Anything, 500).Return(2, nil).Once()
+	ob.EXPECT().Claim(mock.Anything, 500).Return(0, nil).Maybe()
+	ob.EXPECT().Claimed(mock.Anything, 2000).Return(batched("e1", evs...), nil).Once()
+	ob.EXPECT().Claimed(mock.Anything, 2000).Return(nil, nil).Maybe()
 	ob.EXPECT().MarkRelayed(mock.Anything, mock.Anything, mock.Anything).Return(nil)
 
 	q := queue.NewInProcess(queue.InProcessConfig{Concurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -41,9 +42,10 @@ func TestRunRelaysAndRunsJobs(t *testing.T) {
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	seen := make(chan jobs.Event, 1)
 	w.Handle(jobs.ForEvent(event.AttendanceMarked), func(_ context.Context, p []byte) error {
-		var e jobs.Event
-		require.NoError(t, json.Unmarshal(p, &e))
-		seen <- e
+		es, err := jobs.DecodeEvents(p)
+		require.NoError(t, err)
+		require.Len(t, es, 1)
+		seen <- es[0]
 		return nil
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -74,6 +76,15 @@ func TestRunRelaysAndRunsJobs(t *testing.T) {
 	}
 }
 
+// batched is the events as one claimed relay batch.
+func batched(batch string, evs ...event.Event) []ports.BatchedEvent {
+	out := make([]ports.BatchedEvent, len(evs))
+	for i, e := range evs {
+		out[i] = ports.BatchedEvent{Batch: batch, Event: e}
+	}
+	return out
+}
+
 // recorder is an Executor that records each run's agent and task id.
 type recorder struct{ runs chan [2]string }
 
@@ -83,34 +94,42 @@ func (r recorder) Execute(ctx context.Context, name, taskID string, fn func(ctx 
 	return err
 }
 
-func (r recorder) ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error {
-	return r.Execute(ctx, name, eventID, fn)
+func (r recorder) ExecuteEvent(ctx context.Context, name, taskID string, _ int, fn func(ctx context.Context) (map[string]int, error)) error {
+	return r.Execute(ctx, name, taskID, fn)
 }
 
 func (recorder) Flush(context.Context) error { return nil }
 
-// TestAgentsRunOnTheirEventsAndJobs: an agent runs once per event it
-// subscribes to (recorded under the event's id), and its own job runs its
-// Run; an event two agents subscribe to runs both.
+// TestAgentsRunOnTheirEventsAndJobs: an agent runs once per job of the
+// events it subscribes to (recorded under the job's id, "<batch>/<type>"),
+// with all of the job's events, and its own job runs its Run; an event two
+// agents subscribe to runs both.
 func TestAgentsRunOnTheirEventsAndJobs(t *testing.T) {
 	ob := mocks.NewOutbox(t)
-	ob.EXPECT().Pending(mock.Anything, 500).Return([]event.Event{
+	ob.EXPECT().Claim(mock.Anything, 500).Return(2, nil).Once()
+	ob.EXPECT().Claim(mock.Anything, 500).Return(0, nil).Maybe()
+	ob.EXPECT().Claimed(mock.Anything, 2000).Return(batched("e1",
 		event.New("e1", event.ComplaintFiled, "complaint", "7", time.Now(), map[string]any{"title": "Broken heater"}),
-	}, nil).Once()
-	ob.EXPECT().Pending(mock.Anything, 500).Return(nil, nil).Maybe()
+		event.New("e2", event.ComplaintFiled, "complaint", "8", time.Now(), map[string]any{"title": "Leaking tap"}),
+	), nil).Once()
+	ob.EXPECT().Claimed(mock.Anything, 2000).Return(nil, nil).Maybe()
 	ob.EXPECT().MarkRelayed(mock.Anything, mock.Anything, mock.Anything).Return(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q := queue.NewInProcess(queue.InProcessConfig{Concurrency: 2, Logger: log})
 	w := worker.New(worker.Config{RelayInterval: 10 * time.Millisecond}, q, relay.NewService(ob, q, system.NewClock()), log)
 	rec := recorder{runs: make(chan [2]string, 4)}
-	titles := make(chan string, 2)
-	on := func(_ context.Context, e jobs.Event) (map[string]int, error) {
-		titles <- e.Data["title"].(string)
+	titles := make(chan []string, 2)
+	on := func(_ context.Context, es []jobs.Event) (map[string]int, error) {
+		var ts []string
+		for _, e := range es {
+			ts = append(ts, e.Data["title"].(string))
+		}
+		titles <- ts
 		return nil, nil
 	}
-	w.Agent(rec, agent.Definition{Name: "triage", Events: []string{event.ComplaintFiled}}, worker.AgentHandlers{OnEvent: on})
+	w.Agent(rec, agent.Definition{Name: "triage", Events: []string{event.ComplaintFiled}}, worker.AgentHandlers{OnEvents: on})
 	w.Agent(rec, agent.Definition{Name: "sweep", Events: []string{event.ComplaintFiled}, JobType: "complaint:sweep"},
-		worker.AgentHandlers{OnEvent: on, Run: func(context.Context) (map[string]int, error) { return nil, nil }})
+		worker.AgentHandlers{OnEvents: on, Run: func(context.Context) (map[string]int, error) { return nil, nil }})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -125,8 +144,8 @@ func TestAgentsRunOnTheirEventsAndJobs(t *testing.T) {
 			t.Fatal("the subscribed agents did not run")
 		}
 	}
-	assert.Equal(t, map[[2]string]bool{{"triage", "e1"}: true, {"sweep", "e1"}: true}, got)
-	assert.Equal(t, "Broken heater", <-titles)
+	assert.Equal(t, map[[2]string]bool{{"triage", "e1/complaint:filed"}: true, {"sweep", "e1/complaint:filed"}: true}, got)
+	assert.Equal(t, []string{"Broken heater", "Leaking tap"}, <-titles)
 
 	_, err := q.Enqueue(context.Background(), ports.Job{Type: "complaint:sweep"}, ports.EnqueueOptions{ID: "run-1"})
 	require.NoError(t, err)

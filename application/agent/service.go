@@ -242,37 +242,42 @@ func (s *Service) Execute(ctx context.Context, name, taskID string, fn func(ctx 
 	return runErr
 }
 
-// ExecuteEvent runs fn for one event an agent subscribes to. Like Execute
-// a disabled agent's run is skipped and a failure is recorded at once as
-// a failed run (with the event id as its task id) and returned, so the
-// queue retries it. Runs that succeed (or are skipped) are gathered for
-// EventBatchWindow and recorded as one run whose counts are summed, with
-// "events" counting them; Flush records what is gathered at once.
-func (s *Service) ExecuteEvent(ctx context.Context, name, eventID string, fn func(ctx context.Context) (map[string]int, error)) error {
+// ExecuteEvent runs fn for a job of events (events of them) an agent
+// subscribes to. Like Execute a disabled agent's run is skipped and a
+// failure is recorded at once as a failed run (with the job's id as its
+// task id) and returned, so the queue retries it. Runs that succeed (or
+// are skipped) are gathered for EventBatchWindow and recorded as one run
+// whose counts are summed, with "events" counting the events; Flush
+// records what is gathered at once.
+func (s *Service) ExecuteEvent(ctx context.Context, name, taskID string, events int, fn func(ctx context.Context) (map[string]int, error)) error {
 	start := s.d.Clock.Now()
 	on, err := s.enabled(ctx, name)
 	if err != nil {
 		return err
 	}
 	if !on {
-		s.gather(name, agent.Skipped, start, s.d.Clock.Now(), nil)
+		s.gather(name, agent.Skipped, start, s.d.Clock.Now(), events, nil)
 		return nil
 	}
 	counts, runErr := fn(ctx)
 	end := s.d.Clock.Now()
 	if runErr != nil {
-		run := agent.Run{Agent: name, TaskID: eventID, StartedAt: start, EndedAt: end, Outcome: agent.Failed,
+		if counts == nil {
+			counts = map[string]int{}
+		}
+		counts["events"] = events
+		run := agent.Run{Agent: name, TaskID: taskID, StartedAt: start, EndedAt: end, Outcome: agent.Failed,
 			Counts: counts, Error: runErr.Error()}
 		if err := s.d.Store.RecordRun(ctx, &run); err != nil {
 			return errors.Join(runErr, err)
 		}
 		return runErr
 	}
-	s.gather(name, agent.Succeeded, start, end, counts)
+	s.gather(name, agent.Succeeded, start, end, events, counts)
 	return nil
 }
 
-func (s *Service) gather(name string, outcome agent.Outcome, start, end time.Time, counts map[string]int) {
+func (s *Service) gather(name string, outcome agent.Outcome, start, end time.Time, events int, counts map[string]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := batchKey{agent: name, outcome: outcome}
@@ -288,7 +293,7 @@ func (s *Service) gather(name string, outcome agent.Outcome, start, end time.Tim
 	if end.After(b.EndedAt) {
 		b.EndedAt = end
 	}
-	b.Counts["events"]++
+	b.Counts["events"] += events
 	for c, n := range counts {
 		b.Counts[c] += n
 	}

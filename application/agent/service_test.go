@@ -135,24 +135,25 @@ func TestExecuteReadsTheSwitchOncePerSecond(t *testing.T) {
 }
 
 // TestExecuteEventGathersRuns: successful event runs are recorded as one
-// run with summed counts; a failure is recorded at once and returned.
+// run with summed counts, "events" counting the events of every job; a
+// failure is recorded at once with its job's event count and returned.
 func TestExecuteEventGathersRuns(t *testing.T) {
 	f := newFixture(t)
 	f.store.EXPECT().Enabled(anyArg, "attendance-risk").Return(true, nil).Once()
 	for _, n := range []int{2, 3} {
-		require.NoError(t, f.svc.ExecuteEvent(ctx, "attendance-risk", "ev", func(context.Context) (map[string]int, error) {
+		require.NoError(t, f.svc.ExecuteEvent(ctx, "attendance-risk", "ev", n, func(context.Context) (map[string]int, error) {
 			return map[string]int{"assessed": n}, nil
 		}))
 	}
 	boom := errors.New("db down")
 	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
-		return r.Outcome == agent.Failed && r.TaskID == "ev-bad" && r.Error == "db down"
+		return r.Outcome == agent.Failed && r.TaskID == "ev-bad" && r.Error == "db down" && r.Counts["events"] == 4
 	})).Return(nil).Once()
-	err := f.svc.ExecuteEvent(ctx, "attendance-risk", "ev-bad", func(context.Context) (map[string]int, error) { return nil, boom })
+	err := f.svc.ExecuteEvent(ctx, "attendance-risk", "ev-bad", 4, func(context.Context) (map[string]int, error) { return nil, boom })
 	require.ErrorIs(t, err, boom)
 
 	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
-		return r.Outcome == agent.Succeeded && r.Agent == "attendance-risk" && r.Counts["events"] == 2 && r.Counts["assessed"] == 5
+		return r.Outcome == agent.Succeeded && r.Agent == "attendance-risk" && r.Counts["events"] == 5 && r.Counts["assessed"] == 5
 	})).Return(nil).Once()
 	require.NoError(t, f.svc.Flush(ctx))
 	require.NoError(t, f.svc.Flush(ctx), "nothing left to record")

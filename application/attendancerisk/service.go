@@ -147,6 +147,81 @@ func (s *Service) window() (risk.AttendanceWindow, time.Time) {
 	return risk.AttendanceWindowEnding(attendance.DateOf(now, s.cfg.Location)), now
 }
 
+// assessSet decides for a set of students from their figures, reading
+// their open records in one query: a transaction only for the students
+// whose record must change (an update reads the figures again under the
+// record's lock). A student that fails is counted in rep and returned in
+// failed; err is a failure of the whole set.
+func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigures, rep *Report) (failed []error, err error) {
+	ids := make([]int64, len(figures))
+	for i, f := range figures {
+		ids[i] = f.StudentID
+	}
+	open, err := s.d.Stats.OpenAttendanceRisks(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("open attendance risks of %d students from %d: %w", len(ids), ids[0], err)
+	}
+	for _, f := range figures {
+		var openRisk *risk.Risk
+		if r, has := open[f.StudentID]; has {
+			openRisk = &r
+		}
+		// The set's reads stand for this student's (an update reads the
+		// figures again under the record's lock); a concurrent run that
+		// raised the record first makes it a conflict: read afresh then.
+		res, err := s.decide(ctx, f, openRisk)
+		if errors.Is(err, fault.ErrConflict) {
+			res, err = s.Reassess(ctx, f.StudentID)
+		}
+		if err != nil {
+			rep.Failed++
+			failed = append(failed, fmt.Errorf("student %d: %w", f.StudentID, err))
+			continue
+		}
+		rep.add(res)
+	}
+	return failed, nil
+}
+
+// OnEvents reassesses the students a job's attendance events concern,
+// each once however many of its marks the job carries: their figures and
+// open records in two statements, then a transaction only where a record
+// must change. Any student's failure fails the job, so the queue retries
+// it (a reassessment is idempotent).
+func (s *Service) OnEvents(ctx context.Context, es []jobs.Event) (Report, error) {
+	if len(es) == 1 {
+		return s.OnEvent(ctx, es[0])
+	}
+	w, _ := s.window()
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, e := range es {
+		concerned, err := studentsConcerned(e, w)
+		if err != nil {
+			return Report{}, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		for _, id := range concerned {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	var rep Report
+	if len(ids) == 0 {
+		return rep, nil
+	}
+	figures, err := s.d.Stats.StudentsFigures(ctx, ids, w)
+	if err != nil {
+		return rep, err
+	}
+	failed, err := s.assessSet(ctx, figures, &rep)
+	if err != nil {
+		return rep, err
+	}
+	return rep, errors.Join(failed...)
+}
+
 // OnEvent reassesses the students an attendance event concerns. Marks
 // that cannot change the figures are skipped without a query: a re-mark
 // that keeps the status, a record dated outside the window (the nightly
@@ -273,20 +348,32 @@ func (s *Service) Reassess(ctx context.Context, studentID int64) (Result, error)
 }
 
 func (s *Service) reassess(ctx context.Context, studentID int64) (Result, error) {
-	w, now := s.window()
-	res := Result{StudentID: studentID, Action: None}
+	w, _ := s.window()
 	open, err := s.d.Risks.OpenBySubject(ctx, risk.AttendanceSubject(studentID))
 	hasOpen := err == nil
 	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return res, err
+		return Result{StudentID: studentID, Action: None}, err
 	}
 	f, err := s.d.Stats.StudentFigures(ctx, studentID, w)
 	if err != nil {
-		return res, err
+		return Result{StudentID: studentID, Action: None}, err
 	}
 	f.StudentID = studentID
-	a := risk.AssessAttendance(f, s.cfg.Thresholds)
 	if !hasOpen {
+		return s.decide(ctx, f, nil)
+	}
+	return s.decide(ctx, f, &open)
+}
+
+// decide acts on a student's figures and open record (nil: none), read
+// just before: raises, updates (reading the figures again under the
+// record's lock) or leaves it.
+func (s *Service) decide(ctx context.Context, f risk.AttendanceFigures, openRisk *risk.Risk) (Result, error) {
+	w, now := s.window()
+	studentID := f.StudentID
+	res := Result{StudentID: studentID, Action: None}
+	a := risk.AssessAttendance(f, s.cfg.Thresholds)
+	if openRisk == nil {
 		if a.Verdict != risk.VerdictAtRisk {
 			return res, nil
 		}
@@ -304,12 +391,12 @@ func (s *Service) reassess(ctx context.Context, studentID int64) (Result, error)
 		return s.create(ctx, studentID, a, now)
 	}
 	// Most marks leave a record as it is: find out without a transaction.
-	probe := open
+	probe := *openRisk
 	if out, err := probe.ApplyAttendance(a, now); err != nil || !out.Changed {
 		res.Action = Unchanged
 		return res, err
 	}
-	return s.update(ctx, open.ID, studentID, w, now)
+	return s.update(ctx, openRisk.ID, studentID, w, now)
 }
 
 // create raises the record, with its event, audit entry and
@@ -473,7 +560,7 @@ const maxNightlyFailures = 20
 // counted and the pass goes on; the run then fails so the queue retries
 // it, which redoes only what is still to do.
 func (s *Service) RunNightly(ctx context.Context) (Report, error) {
-	w, now := s.window()
+	w, _ := s.window()
 	var rep Report
 	var errs []error
 	var after int64
@@ -492,37 +579,13 @@ func (s *Service) RunNightly(ctx context.Context) (Report, error) {
 		if len(page) == 0 {
 			continue
 		}
-		ids := make([]int64, len(page))
-		for i, f := range page {
-			ids[i] = f.StudentID
-		}
-		open, err := s.d.Stats.OpenAttendanceRisks(ctx, ids)
+		ferrs, err := s.assessSet(ctx, page, &rep)
+		errs = append(errs, ferrs...)
 		if err != nil {
-			return rep, fmt.Errorf("open attendance risks of students %d to %d: %w", ids[0], ids[len(ids)-1], err)
+			return rep, err
 		}
-		for _, f := range page {
-			a := risk.AssessAttendance(f, s.cfg.Thresholds)
-			r, has := open[f.StudentID]
-			if !has && a.Verdict != risk.VerdictAtRisk {
-				rep.add(Result{StudentID: f.StudentID, Action: None})
-				continue
-			}
-			if has {
-				if out, err := r.ApplyAttendance(a, now); err == nil && !out.Changed {
-					rep.add(Result{StudentID: f.StudentID, Action: Unchanged})
-					continue
-				}
-			}
-			res, err := s.Reassess(ctx, f.StudentID)
-			if err != nil {
-				rep.Failed++
-				errs = append(errs, fmt.Errorf("student %d: %w", f.StudentID, err))
-				if len(errs) >= maxNightlyFailures {
-					return rep, fmt.Errorf("nightly attendance-risk pass stopped after %d failures: %w", len(errs), errors.Join(errs...))
-				}
-				continue
-			}
-			rep.add(res)
+		if len(errs) >= maxNightlyFailures {
+			return rep, fmt.Errorf("nightly attendance-risk pass stopped after %d failures: %w", len(errs), errors.Join(errs...))
 		}
 	}
 	if len(errs) > 0 {

@@ -574,7 +574,7 @@ func TestRunNightly(t *testing.T) {
 	rep, err := w.svc.RunNightly(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, attendancerisk.Report{Assessed: 4, Created: 1, Resolved: 1, Unchanged: 1, Notified: 3}, rep)
-	assert.Equal(t, 3, w.reads, "only the students whose record changes are read one by one: 5 once, 9 again under the lock")
+	assert.Equal(t, 1, w.reads, "the page's figures stand for each student's; only 9's are read again, under its record's lock")
 	assert.Contains(t, w.open, int64(5))
 	assert.NotContains(t, w.open, int64(9))
 	assert.Equal(t, map[string]int{"assessed": 4, "created": 1, "updated": 0, "resolved": 1, "unchanged": 1, "held": 0, "notified": 3, "failed": 0},
@@ -590,8 +590,8 @@ func TestRunNightlyGoesOnPastAFailingStudent(t *testing.T) {
 	w.stats.EXPECT().FiguresPage(anyArg, window, int64(0), 2).Return([]risk.AttendanceFigures{a, b}, 6, nil).Once()
 	w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{4, 6}).Return(map[int64]risk.Risk{}, nil).Once()
 	w.stats.EXPECT().FiguresPage(anyArg, window, int64(6), 2).Return(nil, 0, nil).Once()
-	w.stats.EXPECT().StudentFigures(anyArg, int64(4), window).Return(risk.AttendanceFigures{}, errDB).Once()
-	w.stats.EXPECT().StudentFigures(anyArg, int64(6), window).Return(b, nil).Once()
+	// The page's figures stand for each student's: no read one by one.
+	w.stats.EXPECT().LatestResolved(anyArg, int64(4)).Return(risk.Risk{}, errDB).Once()
 	w.stats.EXPECT().LatestResolved(anyArg, int64(6)).Return(risk.Risk{}, fault.New(fault.NotFound, "Risk not found")).Once()
 	w.stats.EXPECT().Audience(anyArg, int64(6)).Return(w.audience, nil).Once()
 	rep, err := w.svc.RunNightly(ctx)
@@ -675,4 +675,38 @@ func TestReassessRespectsAPersonsResolution(t *testing.T) {
 		_, err := w.svc.Reassess(ctx, 7)
 		assert.ErrorIs(t, err, errDB)
 	})
+}
+
+// TestOnEventsAssessesEachStudentOnceInTwoStatements: a job of marks for
+// several students (one marked twice) reads their figures and open records
+// in one statement each; only the student whose record must change is read
+// again one by one, and marks that cannot change figures are ignored.
+func TestOnEventsAssessesEachStudentOnceInTwoStatements(t *testing.T) {
+	w := newWorld(t, false)
+	w.seed(figs(11, 0, 9, 0, 0)) // student 7: open, unchanged by its marks
+	open7 := w.open[7]
+	fine, atRisk, unchanged := figs(20, 0, 0, 0, 0), figs(0, 0, 6, 0, 6), figs(11, 0, 9, 0, 0)
+	fine.StudentID, atRisk.StudentID, unchanged.StudentID = 3, 5, 7
+	w.figs[5] = atRisk
+	mark := func(id string, student float64) jobs.Event {
+		e := marked(map[string]any{"student_id": student})
+		e.ID = id
+		return e
+	}
+	outside := marked(map[string]any{"student_id": 9.0, "date": "2025-01-06"}) // before the window
+	es := []jobs.Event{mark("a", 7), mark("b", 5), mark("c", 3), mark("d", 7), outside}
+	w.stats.EXPECT().StudentsFigures(anyArg, []int64{7, 5, 3}, window).Return([]risk.AttendanceFigures{fine, atRisk, unchanged}, nil).Once()
+	w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{3, 5, 7}).Return(map[int64]risk.Risk{7: open7}, nil).Once()
+
+	rep, err := w.svc.OnEvents(ctx, es)
+	require.NoError(t, err)
+	assert.Equal(t, attendancerisk.Report{Assessed: 3, Created: 1, Unchanged: 1, Notified: rep.Notified}, rep)
+	assert.Positive(t, rep.Notified)
+	assert.Zero(t, w.reads, "the job's figures stand for each student's: student 5's record is raised without another read")
+	assert.Contains(t, w.open, int64(5))
+
+	// A failing student fails the job, so the queue retries it.
+	w.stats.EXPECT().StudentsFigures(anyArg, []int64{7, 5}, window).Return(nil, errDB).Once()
+	_, err = w.svc.OnEvents(ctx, es[:2])
+	require.ErrorIs(t, err, errDB)
 }

@@ -4,10 +4,13 @@
 package jobs
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/campus/campus/domain/event"
+	"github.com/campus/campus/domain/fault"
 )
 
 // ForEvent is the job type a relayed domain event runs as: the event type
@@ -31,6 +34,36 @@ type Event struct {
 func FromEvent(e event.Event) Event {
 	return Event{ID: e.ID, Type: e.Type, Aggregate: e.Aggregate, AggregateID: e.AggregateID, OccurredAt: e.OccurredAt.UTC(), Data: e.Payload}
 }
+
+// EncodeEvents is the payload of a relay batch's job: its events of one
+// type, oldest first, as a JSON array.
+func EncodeEvents(events []Event) ([]byte, error) { return json.Marshal(events) }
+
+// DecodeEvents reads a relayed job's payload: a batch (an array) or, as
+// relays before batches wrote, one event (an object). Every event must
+// have an id and a type.
+func DecodeEvents(payload []byte) ([]Event, error) {
+	var events []Event
+	trimmed := bytes.TrimLeft(payload, " \t\r\n")
+	var err error
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		events = make([]Event, 1)
+		err = json.Unmarshal(trimmed, &events[0])
+	} else {
+		err = json.Unmarshal(trimmed, &events)
+	}
+	if err != nil || len(events) == 0 {
+		return nil, errMalformedEvents
+	}
+	for _, e := range events {
+		if e.ID == "" || e.Type == "" {
+			return nil, errMalformedEvents
+		}
+	}
+	return events, nil
+}
+
+var errMalformedEvents = fault.New(fault.Invalid, "malformed event payload")
 
 // Maintenance is the maintenance agent's job type.
 const Maintenance = "maintenance:run"

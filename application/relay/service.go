@@ -1,21 +1,22 @@
-// Package relay moves domain events from the outbox to the job queue. An
-// event is enqueued under its own id, so a relay that crashes after
-// enqueuing but before marking, or two relays racing over the same rows,
-// still enqueue each event once; a rolled-back change left no event to
-// relay in the first place.
+// Package relay moves domain events from the outbox to the job queue. The
+// relay claims pending events in batches (a batch is named after its first
+// event and recorded in the outbox) and enqueues each batch as one job per
+// event type, under the id "<batch>/<type>": a relay that crashes after
+// enqueuing but before marking, or two relays racing over the same batch,
+// still enqueue each event once, and a handler gets many events in one job
+// (set-based work instead of a round trip per event). A rolled-back change
+// left no event to relay in the first place.
 package relay
 
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/campus/campus/application/jobs"
-	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/ports"
 )
 
@@ -31,40 +32,64 @@ func NewService(outbox ports.Outbox, queue ports.Queue, clock ports.Clock) *Serv
 	return &Service{outbox: outbox, queue: queue, clock: clock}
 }
 
-// parallel is how many enqueues of one batch are in flight at once: an
-// enqueue is a network round trip, and one at a time would cap the relay
-// far below what the workers can run.
+// parallel is how many enqueues of one pass are in flight at once: an
+// enqueue is a network round trip.
 const parallel = 16
 
-// Once relays up to batch pending events and reports how many it handed
-// to the queue (an event the queue already knew counts: it was relayed
-// before a crash). Events that fail to enqueue stay pending, so they are
-// retried on the next call; the first failure is returned.
+// group is the events of one batch and type: one job.
+type group struct {
+	id     string
+	typ    string
+	events []jobs.Event
+}
+
+// Once claims up to batch pending events as a new batch, then enqueues
+// every claimed batch not yet relayed (its own, and any a crashed relay
+// left) and reports how many events it handed to the queue (a job the
+// queue already knew counts: it was enqueued before a crash). Jobs that
+// fail to enqueue stay claimed, so they are retried on the next call;
+// the first failure is returned.
 func (s *Service) Once(ctx context.Context, batch int) (int, error) {
-	events, err := s.outbox.Pending(ctx, batch)
-	if err != nil {
-		return 0, fmt.Errorf("read outbox: %w", err)
+	if _, err := s.outbox.Claim(ctx, batch); err != nil {
+		return 0, fmt.Errorf("claim events: %w", err)
 	}
-	errs := make([]error, len(events))
+	claimed, err := s.outbox.Claimed(ctx, 4*batch)
+	if err != nil {
+		return 0, fmt.Errorf("read claimed events: %w", err)
+	}
+	var groups []*group
+	index := map[string]*group{}
+	for _, c := range claimed {
+		id := c.Batch + "/" + jobs.ForEvent(c.Event.Type)
+		g, ok := index[id]
+		if !ok {
+			g = &group{id: id, typ: jobs.ForEvent(c.Event.Type)}
+			index[id] = g
+			groups = append(groups, g)
+		}
+		g.events = append(g.events, jobs.FromEvent(c.Event))
+	}
+	errs := make([]error, len(groups))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for i, e := range events {
+	for i, g := range groups {
 		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = s.enqueue(ctx, e)
-		}()
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.enqueue(ctx, g)
+		})
 	}
 	wg.Wait()
-	done := make([]string, 0, len(events))
+	var done []string
 	var failed error
-	for i, e := range events {
+	for i, g := range groups {
 		if errs[i] != nil {
 			failed = cmp.Or(failed, errs[i])
 			continue
 		}
-		done = append(done, e.ID)
+		for _, e := range g.events {
+			done = append(done, e.ID)
+		}
 	}
 	if err := s.outbox.MarkRelayed(ctx, done, s.clock.Now()); err != nil {
 		return 0, fmt.Errorf("mark relayed: %w", err)
@@ -72,15 +97,15 @@ func (s *Service) Once(ctx context.Context, batch int) (int, error) {
 	return len(done), failed
 }
 
-func (s *Service) enqueue(ctx context.Context, e event.Event) error {
-	payload, err := json.Marshal(jobs.FromEvent(e))
+func (s *Service) enqueue(ctx context.Context, g *group) error {
+	payload, err := jobs.EncodeEvents(g.events)
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w", e.ID, err)
+		return fmt.Errorf("encode events of %s: %w", g.id, err)
 	}
-	_, err = s.queue.Enqueue(ctx, ports.Job{Type: jobs.ForEvent(e.Type), Payload: payload},
-		ports.EnqueueOptions{ID: e.ID, Queue: ports.QueueDefault})
+	_, err = s.queue.Enqueue(ctx, ports.Job{Type: g.typ, Payload: payload},
+		ports.EnqueueOptions{ID: g.id, Queue: ports.QueueDefault})
 	if err != nil && !errors.Is(err, ports.ErrDuplicateJob) {
-		return fmt.Errorf("enqueue event %s: %w", e.ID, err)
+		return fmt.Errorf("enqueue events %s: %w", g.id, err)
 	}
 	return nil
 }

@@ -119,6 +119,20 @@ func testStudentFigures(t *testing.T, r *attendanceRiskRepos) {
 	require.NoError(t, err)
 	assert.Equal(t, risk.AttendanceFigures{StudentID: 999}, f)
 
+	// Several students in one statement: the same figures, by ascending
+	// id, each once, zero for those without records.
+	one := func(id int64) risk.AttendanceFigures {
+		f, err := r.stats.StudentFigures(ctx, id, window)
+		require.NoError(t, err)
+		return f
+	}
+	all, err := r.stats.StudentsFigures(ctx, []int64{999, b.ID, a.ID, b.ID}, window)
+	require.NoError(t, err)
+	assert.Equal(t, []risk.AttendanceFigures{one(min(a.ID, b.ID)), one(max(a.ID, b.ID)), {StudentID: 999}}, all)
+	none, err := r.stats.StudentsFigures(ctx, nil, window)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
 	// Inside a transaction the figures see its uncommitted marks.
 	err = r.tx.InTx(ctx, func(ctx context.Context) error {
 		rec := attendance.Record{StudentID: b.ID, Date: day("2026-11-27"), Session: "daily", Status: attendance.Absent}

@@ -3,6 +3,9 @@ package contract_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +68,91 @@ func TestOutbox(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 1, n)
 			require.NoError(t, ob.MarkRelayed(ctx, nil, at))
+		})
+	}
+}
+
+// TestOutboxClaims: a claim gathers pending events, oldest first, into a
+// batch named after its first event; claimed events stay listed (with
+// their batch) until relayed; concurrent claims never share an event.
+func TestOutboxClaims(t *testing.T) {
+	for _, s := range testenv.Stores() {
+		t.Run(s.Name, func(t *testing.T) {
+			r := setup(t, s.URL(t))
+			ob := store.NewOutbox(r.db)
+			ctx := context.Background()
+			at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+			var evs []event.Event
+			for i := range 5 {
+				evs = append(evs, event.New(fmt.Sprintf("c-%d", i), event.AttendanceMarked, "attendance", fmt.Sprint(i), at, map[string]any{"i": float64(i)}))
+			}
+			require.NoError(t, r.tx.InTx(ctx, func(ctx context.Context) error { return ob.Append(ctx, evs...) }))
+
+			n, err := ob.Claim(ctx, 2)
+			require.NoError(t, err)
+			assert.Equal(t, 2, n)
+			n, err = ob.Claim(ctx, 2)
+			require.NoError(t, err)
+			assert.Equal(t, 2, n)
+			claimed, err := ob.Claimed(ctx, 10)
+			require.NoError(t, err)
+			require.Len(t, claimed, 4)
+			for i, want := range []string{"c-0", "c-0", "c-2", "c-2"} {
+				assert.Equal(t, want, claimed[i].Batch, "event %d", i)
+				assert.Equal(t, evs[i], claimed[i].Event)
+			}
+			pending, err := ob.Pending(ctx, 10)
+			require.NoError(t, err)
+			assert.Len(t, pending, 5, "claimed is still pending until relayed")
+
+			require.NoError(t, ob.MarkRelayed(ctx, []string{"c-0", "c-1"}, at))
+			claimed, err = ob.Claimed(ctx, 10)
+			require.NoError(t, err)
+			require.Len(t, claimed, 2)
+			assert.Equal(t, "c-2", claimed[0].Event.ID)
+
+			n, err = ob.Claim(ctx, 10)
+			require.NoError(t, err)
+			assert.Equal(t, 1, n, "only c-4 was left to claim")
+			n, err = ob.Claim(ctx, 10)
+			require.NoError(t, err)
+			assert.Zero(t, n)
+
+			// Concurrent claims over many events: each claimed exactly once.
+			var more []event.Event
+			for i := range 300 {
+				more = append(more, event.New(fmt.Sprintf("m-%03d", i), event.AttendanceMarked, "attendance", fmt.Sprint(i), at, nil))
+			}
+			require.NoError(t, r.tx.InTx(ctx, func(ctx context.Context) error { return ob.Append(ctx, more...) }))
+			var wg sync.WaitGroup
+			var total atomic.Int64
+			for range 4 {
+				wg.Go(func() {
+					for {
+						n, err := ob.Claim(ctx, 7)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if n == 0 {
+							return
+						}
+						total.Add(int64(n))
+					}
+				})
+			}
+			wg.Wait()
+			assert.Equal(t, int64(300), total.Load(), "every event claimed once")
+			claimed, err = ob.Claimed(ctx, 1000)
+			require.NoError(t, err)
+			batches := map[string]int{}
+			for _, c := range claimed {
+				batches[c.Batch]++
+			}
+			assert.Len(t, claimed, 303)
+			for b, size := range batches {
+				assert.LessOrEqual(t, size, 7, "batch %s", b)
+			}
 		})
 	}
 }

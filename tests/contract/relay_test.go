@@ -2,7 +2,6 @@ package contract_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -50,13 +49,15 @@ func TestRelayIntoQueues(t *testing.T) {
 				var mu sync.Mutex
 				handled := map[string]int{}
 				runner.Handle(jobs.ForEvent(event.AttendanceMarked), func(_ context.Context, payload []byte) error {
-					var p jobs.Event
-					if err := json.Unmarshal(payload, &p); err != nil {
+					es, err := jobs.DecodeEvents(payload)
+					if err != nil {
 						return err
 					}
 					mu.Lock()
 					defer mu.Unlock()
-					handled[p.ID]++
+					for _, e := range es {
+						handled[e.ID]++
+					}
 					return nil
 				})
 				runner.Handle(jobs.ForEvent(event.ComplaintFiled), func(context.Context, []byte) error {

@@ -257,7 +257,9 @@ func loginAs(base, username, password string) (string, error) {
 
 // studentIDs returns the ids of the first n students (seeded by benchBulk).
 func studentIDs(ctx context.Context, conn *pgx.Conn, n int) ([]int64, error) {
-	r, err := conn.Query(ctx, "SELECT id FROM students WHERE roll_no LIKE 'BENCH-%' ORDER BY id LIMIT $1", n)
+	// The demo campus's students: 120 days of history each, so every mark
+	// is assessed against real figures.
+	r, err := conn.Query(ctx, "SELECT id FROM students WHERE roll_no NOT LIKE 'BENCH-%' ORDER BY id LIMIT $1", n)
 	if err != nil {
 		return nil, err
 	}

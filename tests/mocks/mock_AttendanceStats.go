@@ -322,6 +322,66 @@ func (_c *AttendanceStats_StudentFigures_Call) RunAndReturn(run func(context.Con
 	return _c
 }
 
+// StudentsFigures provides a mock function with given fields: ctx, studentIDs, w
+func (_m *AttendanceStats) StudentsFigures(ctx context.Context, studentIDs []int64, w risk.AttendanceWindow) ([]risk.AttendanceFigures, error) {
+	ret := _m.Called(ctx, studentIDs, w)
+
+	if len(ret) == 0 {
+		panic("no return value specified for StudentsFigures")
+	}
+
+	var r0 []risk.AttendanceFigures
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, []int64, risk.AttendanceWindow) ([]risk.AttendanceFigures, error)); ok {
+		return rf(ctx, studentIDs, w)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, []int64, risk.AttendanceWindow) []risk.AttendanceFigures); ok {
+		r0 = rf(ctx, studentIDs, w)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).([]risk.AttendanceFigures)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, []int64, risk.AttendanceWindow) error); ok {
+		r1 = rf(ctx, studentIDs, w)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// AttendanceStats_StudentsFigures_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'StudentsFigures'
+type AttendanceStats_StudentsFigures_Call struct {
+	*mock.Call
+}
+
+// StudentsFigures is a helper method to define mock.On call
+//   - ctx context.Context
+//   - studentIDs []int64
+//   - w risk.AttendanceWindow
+func (_e *AttendanceStats_Expecter) StudentsFigures(ctx interface{}, studentIDs interface{}, w interface{}) *AttendanceStats_StudentsFigures_Call {
+	return &AttendanceStats_StudentsFigures_Call{Call: _e.mock.On("StudentsFigures", ctx, studentIDs, w)}
+}
+
+func (_c *AttendanceStats_StudentsFigures_Call) Run(run func(ctx context.Context, studentIDs []int64, w risk.AttendanceWindow)) *AttendanceStats_StudentsFigures_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].([]int64), args[2].(risk.AttendanceWindow))
+	})
+	return _c
+}
+
+func (_c *AttendanceStats_StudentsFigures_Call) Return(_a0 []risk.AttendanceFigures, _a1 error) *AttendanceStats_StudentsFigures_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *AttendanceStats_StudentsFigures_Call) RunAndReturn(run func(context.Context, []int64, risk.AttendanceWindow) ([]risk.AttendanceFigures, error)) *AttendanceStats_StudentsFigures_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewAttendanceStats creates a new instance of AttendanceStats. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewAttendanceStats(t interface {
