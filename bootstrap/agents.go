@@ -33,7 +33,17 @@ type Agents struct {
 	Anomalies    *appanomaly.Service
 }
 
-func agentDefinitions() []agent.Definition { return appagent.Definitions() }
+// agentDefinitions are the agents as this deployment runs them: with the
+// schedules AGENT_SCHEDULES overrides, so GET /agents shows what ticks.
+func agentDefinitions(c config.Config) []agent.Definition {
+	defs := appagent.Definitions()
+	for i, d := range defs {
+		if o, ok := c.Tasks.Schedules[d.Name]; ok && d.Schedule != "" {
+			defs[i].Schedule = o
+		}
+	}
+	return defs
+}
 
 func maintenanceConfig() maintenance.Config { return maintenance.Config{} }
 

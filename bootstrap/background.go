@@ -69,12 +69,13 @@ func embeddedWorker(c config.Config, o ServeOptions, b *Background, r *relay.Ser
 		return nil, err
 	}
 	if !c.Redis.Enabled() { // no separate scheduler process without Redis
-		s, err := queue.NewInProcessScheduler(b.Queue, periodic(), log)
+		entries := periodic(c.Tasks.Schedules)
+		s, err := queue.NewInProcessScheduler(b.Queue, entries, log)
 		if err != nil {
 			return nil, err
 		}
 		w.RunScheduler(s)
-		n := len(periodic())
+		n := len(entries)
 		b.entries = func(context.Context) (int, error) { return n, nil }
 	}
 	return w, nil
@@ -91,19 +92,29 @@ func newWorker(b *Background, r *relay.Service, a Agents, students *student.Serv
 }
 
 // periodic is the agents' schedules (an event-driven agent may also have
-// one, e.g. a nightly pass over everyone), as the queue adapters take it.
-func periodic() []queue.Periodic {
+// one, e.g. a nightly pass over everyone), as the queue adapters take it,
+// with AGENT_SCHEDULES's overrides applied. An override changes an entry's
+// spec only: the entries (and so /health/full's tasks_count) stay one per
+// scheduled agent, and the entry's name, hence its ticks' ids, stays the
+// agent's. Config has checked the overrides (an agent with a schedule, a
+// spec both schedulers run); one naming no scheduled agent changes nothing.
+func periodic(overrides config.AgentSchedules) []queue.Periodic {
 	var out []queue.Periodic
 	for _, d := range appagent.Definitions() {
-		if d.Schedule != "" {
-			out = append(out, queue.Periodic{Name: d.Name, Spec: d.Schedule, JobType: d.JobType, Queue: ports.QueueLow})
+		if d.Schedule == "" {
+			continue
 		}
+		spec := d.Schedule
+		if o, ok := overrides[d.Name]; ok {
+			spec = o
+		}
+		out = append(out, queue.Periodic{Name: d.Name, Spec: spec, JobType: d.JobType, Queue: ports.QueueLow})
 	}
 	return out
 }
 
 func asynqScheduler(c config.Config, log *slog.Logger) (*queue.AsynqScheduler, func(), error) {
-	return queue.NewAsynqScheduler(queue.AsynqConfig{RedisURL: c.Redis.URL, QueuePrefix: c.Tasks.QueuePrefix, Logger: log}, periodic())
+	return queue.NewAsynqScheduler(queue.AsynqConfig{RedisURL: c.Redis.URL, QueuePrefix: c.Tasks.QueuePrefix, Logger: log}, periodic(c.Tasks.Schedules))
 }
 
 // taskHealth shows the queue's live figures in /health/full.

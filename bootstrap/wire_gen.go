@@ -192,7 +192,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		IDs:      iDs,
 	}
 	riskService := risk.NewService(riskDeps)
-	v2 := agentDefinitions()
+	v2 := agentDefinitions(cfg)
 	agentDeps := agent.Deps{
 		Store: agentStore,
 		Tasks: agentStore,
@@ -404,7 +404,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	queue := queuePort(bootstrapBackground)
 	clock := system.NewClock()
 	service := relay.NewService(freshnessOutbox, queue, clock)
-	v := agentDefinitions()
+	v := agentDefinitions(cfg)
 	agentStore := store.NewAgentStore(db)
 	auditLog := store.NewAuditLog(db)
 	iDs := system.NewIDs()

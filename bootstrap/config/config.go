@@ -8,10 +8,17 @@ package config
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
+
+	appagent "github.com/campus/campus/application/agent"
 
 	// The campus calendar's zone must load in a scratch image that has no
 	// zoneinfo of its own.
@@ -61,6 +68,8 @@ type Server struct {
 	CORSOrigins   []string `env:"CORS_ORIGINS"`
 	MaxBodyBytes  int      `env:"MAX_BODY_BYTES" envDefault:"1048576" validate:"min=1"`
 	SlowRequestMS int      `env:"SLOW_REQUEST_MS" envDefault:"1000" validate:"min=0"`
+	// Pprof serves Go's profiler under /debug/pprof to admins.
+	Pprof bool `env:"ENABLE_PPROF" envDefault:"false"`
 }
 
 // Auth is tokens, passwords and login throttling.
@@ -121,6 +130,10 @@ type Tasks struct {
 	// ExportDir holds export files when the database is SQLite (the
 	// embedded mode); PostgreSQL deployments keep them in the database.
 	ExportDir string `env:"EXPORT_DIR" envDefault:"./exports"`
+	// Schedules overrides agents' schedules: "name=spec;name=spec", a spec
+	// being what the scheduler takes (cron or "@every 30s"). Parsing checks
+	// it (see AgentSchedules), so Load refuses a bad value.
+	Schedules AgentSchedules `env:"AGENT_SCHEDULES" envDefault:""`
 }
 
 // Log is the log sinks.
@@ -279,4 +292,98 @@ func randomKey() string {
 	b := make([]byte, MinSecretKeyBytes)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (it crashes instead)
 	return hex.EncodeToString(b)
+}
+
+// AgentSchedules is AGENT_SCHEDULES: an agent's name to the schedule that
+// replaces its own, e.g. "maintenance=@every 2s;complaint-escalation=*/5 * * * *".
+// The variable is parsed through UnmarshalText, so Load refuses (naming
+// AGENT_SCHEDULES) a malformed pair, an unknown agent, an agent that runs
+// on events only, a name given twice and a spec the schedulers cannot run.
+type AgentSchedules map[string]string
+
+// UnmarshalText parses and checks the variable's value.
+func (s *AgentSchedules) UnmarshalText(text []byte) error {
+	parsed, err := ParseAgentSchedules(string(text))
+	if err != nil {
+		return err
+	}
+	*s = parsed
+	return nil
+}
+
+// String is the value in the variable's own form, names sorted (config
+// check prints it so).
+func (s AgentSchedules) String() string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	pairs := make([]string, len(names))
+	for i, n := range names {
+		pairs[i] = n + "=" + s[n]
+	}
+	return strings.Join(pairs, ";")
+}
+
+// ParseAgentSchedules reads "name=spec;name=spec" (blank pairs are
+// ignored; an empty value overrides nothing) and reports every problem.
+// A name must be an agent that has a schedule of its own: an event-driven
+// agent without one has no entry in the schedulers to override.
+func ParseAgentSchedules(raw string) (AgentSchedules, error) {
+	scheduled := map[string]bool{}
+	var names []string
+	for _, d := range appagent.Definitions() {
+		if d.Schedule != "" {
+			scheduled[d.Name] = true
+			names = append(names, d.Name)
+		}
+	}
+	out := AgentSchedules{}
+	var errs []error
+	for _, pair := range strings.Split(raw, ";") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		name, spec, ok := strings.Cut(pair, "=")
+		name, spec = strings.TrimSpace(name), strings.TrimSpace(spec)
+		switch _, dup := out[name]; {
+		case !ok || name == "" || spec == "":
+			errs = append(errs, fmt.Errorf("AGENT_SCHEDULES: %q is not a name=spec pair", strings.TrimSpace(pair)))
+		case !scheduled[name]:
+			errs = append(errs, fmt.Errorf("AGENT_SCHEDULES: %q is not an agent with a schedule (those are %s)", name, strings.Join(names, ", ")))
+		case dup:
+			errs = append(errs, fmt.Errorf("AGENT_SCHEDULES: %s is given twice", name))
+		default:
+			if err := checkSchedule(spec); err != nil {
+				errs = append(errs, fmt.Errorf("AGENT_SCHEDULES: %s: %w", name, err))
+				continue
+			}
+			out[name] = spec
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// checkSchedule accepts what both schedulers run: cron's standard parser
+// (a 5-field spec in UTC, a descriptor such as @hourly, or "@every d"),
+// which asynq's scheduler and the in-process one register specs with, and
+// for "@every" a whole number of seconds, at least one: cron fires such a
+// schedule on whole seconds, and a tick's id (adapters/queue.TickID) is
+// its time truncated to d, so each period has one id however many
+// schedulers run. Shorter or fractional periods would make ids collide.
+func checkSchedule(spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("schedule %q: %w (want a 5-field cron spec or \"@every 30s\")", spec, err)
+	}
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		every, err := time.ParseDuration(d)
+		if err != nil || every < time.Second || every%time.Second != 0 {
+			return fmt.Errorf("schedule %q: @every takes a whole number of seconds, at least 1s", spec)
+		}
+	}
+	return nil
 }

@@ -384,7 +384,7 @@ func TestMasked(t *testing.T) {
 		"LOG_MAX_BACKUPS", "SLOW_REQUEST_MS", "CORS_ORIGINS", "BCRYPT_COST", "PASSWORD_MIN_LENGTH",
 		"LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_SECONDS", "AUTH_RATE_LIMIT_PER_MINUTE", "QR_ROTATE_SECONDS",
 		"LATE_AFTER_MINUTES", "SEED_ADMIN_PASSWORD", "TIMEZONE", "REFRESH_REUSE_GRACE_SECONDS", "MAX_BODY_BYTES", "CACHE_PREFIX", "QUEUE_PREFIX",
-		"RISK_ATTENDANCE_WARN", "RISK_ATTENDANCE_HIGH", "EXPORT_DIR"}
+		"RISK_ATTENDANCE_WARN", "RISK_ATTENDANCE_HIGH", "EXPORT_DIR", "ENABLE_PPROF", "AGENT_SCHEDULES"}
 	for _, n := range all {
 		if _, ok := got[n]; !ok {
 			t.Errorf("%s missing from Masked", n)
@@ -458,7 +458,79 @@ func TestEveryVariableIsUnique(t *testing.T) {
 		}
 		seen[f.name] = true
 	}
-	if len(seen) != 39 {
-		t.Errorf("%d variables, want 39", len(seen))
+	if len(seen) != 41 {
+		t.Errorf("%d variables, want 41", len(seen))
+	}
+}
+
+// TestAgentSchedules: AGENT_SCHEDULES overrides the schedule of agents that
+// have one; Load parses it into a map and config check prints it back.
+func TestAgentSchedules(t *testing.T) {
+	c, _ := load(t, map[string]string{})
+	if len(c.Tasks.Schedules) != 0 {
+		t.Fatalf("unset AGENT_SCHEDULES = %v, want no overrides", c.Tasks.Schedules)
+	}
+	c, _ = load(t, map[string]string{"AGENT_SCHEDULES": " complaint-escalation = */5 * * * * ;maintenance=@every 2s;; attendance-risk=0 3 * * *;"})
+	want := AgentSchedules{"maintenance": "@every 2s", "complaint-escalation": "*/5 * * * *", "attendance-risk": "0 3 * * *"}
+	if !reflect.DeepEqual(c.Tasks.Schedules, want) {
+		t.Fatalf("Schedules = %v, want %v", c.Tasks.Schedules, want)
+	}
+	var masked string
+	for _, s := range c.Masked() {
+		if s.Name == "AGENT_SCHEDULES" {
+			masked = s.Value
+		}
+	}
+	if masked != "attendance-risk=0 3 * * *;complaint-escalation=*/5 * * * *;maintenance=@every 2s" {
+		t.Fatalf("config check prints AGENT_SCHEDULES as %q", masked)
+	}
+	for _, spec := range []string{"@every 1s", "@every 90s", "@every 1m30s", "@hourly", "@daily", "30 1 * * 1-5", "CRON_TZ=Europe/Berlin 0 2 * * *"} {
+		got, err := ParseAgentSchedules("anomaly-detection=" + spec)
+		if err != nil || got["anomaly-detection"] != spec {
+			t.Errorf("spec %q: %v, %v", spec, got, err)
+		}
+	}
+}
+
+// TestAgentSchedulesRefused: Load refuses, naming AGENT_SCHEDULES, what the
+// schedulers could not honour; the parser says why.
+func TestAgentSchedulesRefused(t *testing.T) {
+	cases := []struct {
+		value string
+		why   []string
+	}{
+		{"maintenance", []string{`"maintenance" is not a name=spec pair`}},
+		{"maintenance=", []string{"not a name=spec pair"}},
+		{"=@every 2s", []string{"not a name=spec pair"}},
+		{"nosuch=@every 2s", []string{`"nosuch" is not an agent with a schedule`, "maintenance, complaint-escalation"}},
+		{"complaint-triage=@every 2s", []string{`"complaint-triage" is not an agent with a schedule`}}, // event-driven only
+		{"maintenance=@every 2s;maintenance=@every 3s", []string{"maintenance is given twice"}},
+		{"maintenance=every hour", []string{"maintenance", `schedule "every hour"`}},
+		{"maintenance=* * * *", []string{`schedule "* * * *"`}},
+		{"maintenance=0 * * * * *", []string{`schedule "0 * * * * *"`}}, // seconds field: not the standard parser
+		{"maintenance=61 * * * *", []string{`schedule "61 * * * *"`}},
+		{"maintenance=@every", []string{`schedule "@every"`}},
+		{"maintenance=@every 500ms", []string{"whole number of seconds, at least 1s"}},
+		{"maintenance=@every 1500ms", []string{"whole number of seconds"}},
+		{"maintenance=@every  2s", []string{`schedule "@every  2s"`}},
+		{"maintenance=@every -2s", []string{"at least 1s"}},
+		{"maintenance=@weekly;nosuch=x;complaint-escalation=bad", []string{"nosuch", "complaint-escalation"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.value, func(t *testing.T) {
+			e := loadErr(t, map[string]string{"AGENT_SCHEDULES": tc.value})
+			if !hasProblem(e, append([]string{"AGENT_SCHEDULES"}, tc.why...)...) {
+				t.Fatalf("problems %q do not name AGENT_SCHEDULES with the reason %q", e.Problems, tc.why)
+			}
+			_, err := ParseAgentSchedules(tc.value)
+			if err == nil {
+				t.Fatal("ParseAgentSchedules accepted it")
+			}
+			for _, w := range append(tc.why, "AGENT_SCHEDULES") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -138,6 +138,11 @@ func describe(section reflect.Type, err error, vars map[string]string) string {
 		want = "true or false"
 	case reflect.Float32, reflect.Float64:
 		want = "a number"
+	default:
+		// A value with its own parser (e.g. AGENT_SCHEDULES) says why.
+		if pe.Err != nil {
+			return fmt.Sprintf("%s is not valid: %v (got %q)", name, pe.Err, vars[name])
+		}
 	}
 	return fmt.Sprintf("%s must be %s (got %q)", name, want, vars[name])
 }
