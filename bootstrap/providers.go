@@ -79,6 +79,7 @@ func httpConfig(c config.Config, v Version) httpapi.Config {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ShutdownTimeout:   20 * time.Second,
+		Pprof:             c.Server.Pprof,
 	}
 }
 

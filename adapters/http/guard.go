@@ -9,11 +9,6 @@ import (
 	"github.com/campus/campus/domain/identity"
 )
 
-const (
-	localActor  = "actor"
-	localClaims = "claims"
-)
-
 // guardKind says what a route demands of its caller.
 type guardKind int
 
@@ -107,8 +102,8 @@ func (s *Server) guardMiddleware(g Guard, path string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		c.Locals(localActor, actor)
-		c.Locals(localClaims, claims)
+		st := stateOf(c)
+		st.actor, st.claims, st.authenticated = actor, claims, true
 		if !g.Admits(actor.Role) {
 			if aerr := s.d.Audit.Denied(c.UserContext(), actor, c.Method(), path); aerr != nil {
 				s.d.Logger.Error("audit permission denial", "error", aerr.Error(), "request_id", requestID(c))
@@ -138,8 +133,10 @@ func origin(c *fiber.Ctx) identity.Origin {
 
 // actorOf returns the authenticated caller, if any.
 func actorOf(c *fiber.Ctx) (identity.Actor, bool) {
-	a, ok := c.Locals(localActor).(identity.Actor)
-	return a, ok
+	if st, ok := c.Locals(localState).(*requestState); ok && st.authenticated {
+		return st.actor, true
+	}
+	return identity.Actor{}, false
 }
 
 // caller returns the authenticated caller, or an anonymous one.
@@ -151,6 +148,8 @@ func caller(c *fiber.Ctx) identity.Actor {
 }
 
 func claimsOf(c *fiber.Ctx) identity.Claims {
-	cl, _ := c.Locals(localClaims).(identity.Claims)
-	return cl
+	if st, ok := c.Locals(localState).(*requestState); ok && st.authenticated {
+		return st.claims
+	}
+	return identity.Claims{}
 }

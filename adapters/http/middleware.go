@@ -8,12 +8,34 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/campus/campus/domain/identity"
 )
 
 const (
 	headerRequestID = "X-Request-ID"
-	localRequestID  = "request_id"
+	localState      = "campus.request"
 )
+
+// requestState is what the middleware learn about a request: its id and,
+// once the guard has checked the bearer, the caller. It is one local, so a
+// request pays one allocation for all of it rather than one per value.
+type requestState struct {
+	id            string
+	authenticated bool
+	actor         identity.Actor
+	claims        identity.Claims
+}
+
+// stateOf returns the request's state, creating it on first use.
+func stateOf(c *fiber.Ctx) *requestState {
+	if st, ok := c.Locals(localState).(*requestState); ok {
+		return st
+	}
+	st := &requestState{}
+	c.Locals(localState, st)
+	return st
+}
 
 // requestIDMiddleware echoes a well-formed incoming X-Request-ID or makes one.
 func requestIDMiddleware(c *fiber.Ctx) error {
@@ -23,7 +45,7 @@ func requestIDMiddleware(c *fiber.Ctx) error {
 		_, _ = rand.Read(b[:])
 		id = hex.EncodeToString(b[:])
 	}
-	c.Locals(localRequestID, id)
+	stateOf(c).id = id
 	c.Set(headerRequestID, id)
 	return c.Next()
 }
@@ -43,8 +65,10 @@ func validRequestID(s string) bool {
 }
 
 func requestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(localRequestID).(string)
-	return id
+	if st, ok := c.Locals(localState).(*requestState); ok {
+		return st.id
+	}
+	return ""
 }
 
 // securityHeaders sets the headers an API should always send.
@@ -72,9 +96,10 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 		}
 		d := time.Since(start)
 		status := c.Response().StatusCode()
-		// fasthttp reuses its buffers: copy what outlives the request.
-		method := strings.Clone(c.Method())
-		route := strings.Clone(c.Route().Path)
+		// fasthttp reuses its buffers: what outlives the request (a metric's
+		// labels) must not view them.
+		method := methodName(c.Method())
+		route := routePath(c)
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched"
 		}
@@ -101,4 +126,38 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 		log.LogAttrs(c.UserContext(), level, msg, attrs...)
 		return nil
 	}
+}
+
+// methodName returns m as a constant when it is a standard method, so that
+// it can outlive the request without a copy (Fiber's is a view of
+// fasthttp's reused buffer); any other method is copied.
+func methodName(m string) string {
+	switch m {
+	case fiber.MethodGet:
+		return fiber.MethodGet
+	case fiber.MethodHead:
+		return fiber.MethodHead
+	case fiber.MethodPost:
+		return fiber.MethodPost
+	case fiber.MethodPut:
+		return fiber.MethodPut
+	case fiber.MethodPatch:
+		return fiber.MethodPatch
+	case fiber.MethodDelete:
+		return fiber.MethodDelete
+	case fiber.MethodOptions:
+		return fiber.MethodOptions
+	}
+	return strings.Clone(m)
+}
+
+// routePath is the matched route's pattern. A registered route's pattern
+// belongs to the app; only Fiber's stand-in for a request that matched no
+// route (it has no handlers) views the request's path, and is copied.
+func routePath(c *fiber.Ctx) string {
+	r := c.Route()
+	if len(r.Handlers) == 0 {
+		return strings.Clone(r.Path)
+	}
+	return r.Path
 }

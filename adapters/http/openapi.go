@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
@@ -21,26 +20,21 @@ var fiberParam = regexp.MustCompile(`:([a-zA-Z_]+)`)
 // OpenAPIPath turns a Fiber path into an OpenAPI one (:id → {id}).
 func OpenAPIPath(p string) string { return fiberParam.ReplaceAllString(p, "{$1}") }
 
-var openAPIOnce struct {
-	sync.Once
-	body []byte
-	err  error
-}
-
 func (s *Server) openAPI(c *fiber.Ctx) error {
-	openAPIOnce.Do(func() {
+	d := &s.openAPIDoc
+	d.Do(func() {
 		doc, err := s.OpenAPI()
 		if err != nil {
-			openAPIOnce.err = err
+			d.err = err
 			return
 		}
-		openAPIOnce.body, openAPIOnce.err = json.Marshal(doc)
+		d.body, d.err = json.Marshal(doc)
 	})
-	if openAPIOnce.err != nil {
-		return openAPIOnce.err
+	if d.err != nil {
+		return d.err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(openAPIOnce.body)
+	return c.Send(d.body)
 }
 
 // OpenAPI builds the OpenAPI 3 document from the route table.
@@ -140,6 +134,10 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 			ok = ok.WithContent(openapi3.Content{"text/html": openapi3.NewMediaType()})
 		case r.Path == "/openapi.json":
 			ok = ok.WithContent(openapi3.Content{"application/json": openapi3.NewMediaType()})
+		case r.Path == pprofPrefix+"/":
+			ok = ok.WithContent(openapi3.Content{"text/html": openapi3.NewMediaType()})
+		case strings.HasPrefix(r.Path, pprofPrefix):
+			ok = ok.WithContent(openapi3.Content{"application/octet-stream": openapi3.NewMediaType(), "text/plain": openapi3.NewMediaType()})
 		}
 		op.Responses = openapi3.NewResponses()
 		op.Responses.Set(strconv.Itoa(r.Status), &openapi3.ResponseRef{Value: ok})

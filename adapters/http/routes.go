@@ -118,7 +118,7 @@ func (s *Server) registerRoutes() {
 	// Each campus module keeps its routes in its own file.
 	for _, module := range [][]Route{s.attendanceRoutes(), s.complaintRoutes(), s.scheduleRoutes(),
 		s.clubRoutes(), s.riskRoutes(), s.agentRoutes(), s.notificationRoutes(), s.analyticsRoutes(), s.reportRoutes(),
-		s.exportRoutes()} {
+		s.exportRoutes(), s.pprofRoutes()} {
 		routes = append(routes, module...)
 	}
 	for _, r := range routes {

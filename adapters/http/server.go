@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,8 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+	// Pprof serves Go's profiler under /debug/pprof to admins.
+	Pprof bool
 }
 
 // Database is what health checks read from the store.
@@ -119,6 +122,13 @@ type Server struct {
 	metrics *Metrics
 	routes  []Route
 	started time.Time
+	// openAPIDoc is the rendered document, built on first request from
+	// this server's route table.
+	openAPIDoc struct {
+		sync.Once
+		body []byte
+		err  error
+	}
 }
 
 // NewServer builds the app and registers every route.

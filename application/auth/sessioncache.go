@@ -33,15 +33,26 @@ func NewSessionCache(cache ports.Cache, sessions ports.SessionRepository, clock 
 	return &SessionCache{cache: cache, sessions: sessions, clock: clock, tombstoneTTL: cfg.RefreshTTL}
 }
 
+const tombstoneSuffix = ":revoked"
+
 func principalKey(sid string) string { return "session:" + sid }
-func tombstoneKey(sid string) string { return "session:" + sid + ":revoked" }
+func tombstoneKey(sid string) string { return "session:" + sid + tombstoneSuffix }
+
+// sessionKeys returns both keys of a session from one string: the
+// principal's key is the tombstone's without its suffix (every request
+// builds both).
+func sessionKeys(sid string) (principal, tombstone string) {
+	tombstone = tombstoneKey(sid)
+	return tombstone[:len(tombstone)-len(tombstoneSuffix)], tombstone
+}
 
 // Principal returns the session's principal, from the cache when it can.
 func (c *SessionCache) Principal(ctx context.Context, sid string) (identity.Principal, error) {
-	if _, dead, err := c.cache.Get(ctx, tombstoneKey(sid)); err == nil && dead {
+	pkey, tkey := sessionKeys(sid)
+	if _, dead, err := c.cache.Get(ctx, tkey); err == nil && dead {
 		return identity.Principal{Revoked: true}, nil
 	}
-	if b, ok, err := c.cache.Get(ctx, principalKey(sid)); err == nil && ok {
+	if b, ok, err := c.cache.Get(ctx, pkey); err == nil && ok {
 		var p identity.Principal
 		if json.Unmarshal(b, &p) == nil {
 			return p, nil
@@ -57,7 +68,7 @@ func (c *SessionCache) Principal(ctx context.Context, sid string) (identity.Prin
 			ttl = left
 		}
 		if b, err := json.Marshal(p); err == nil && ttl > 0 {
-			_ = c.cache.Set(ctx, principalKey(sid), b, ttl) // a failed set only costs speed
+			_ = c.cache.Set(ctx, pkey, b, ttl) // a failed set only costs speed
 		}
 	}
 	return p, nil
