@@ -12,6 +12,9 @@ type AgentStore interface {
 	// Enabled reports an agent's switch; an agent never switched is on.
 	Enabled(ctx context.Context, name string) (bool, error)
 	SetEnabled(ctx context.Context, name string, enabled bool) error
+	// RecordRun records a run and sets its id. A second succeeded run of
+	// an agent under one task id (the task ran again after its worker
+	// died) records nothing and leaves the id zero.
 	RecordRun(ctx context.Context, r *agent.Run) error
 	// Runs pages through an agent's runs, newest first.
 	Runs(ctx context.Context, name string, p page.Request) (page.Result[agent.Run], error)

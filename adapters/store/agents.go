@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,7 +110,10 @@ func (s *AgentStore) RecordRun(ctx context.Context, r *agent.Run) error {
 		c := string(b)
 		row.Counts = &c
 	}
-	if _, err := s.db.conn(ctx).NewInsert().Model(&row).Returning("id").Exec(ctx, &row.ID); err != nil {
+	// A second succeeded run of one task (retried after its worker died)
+	// inserts nothing and returns no id.
+	err := s.db.conn(ctx).NewInsert().Model(&row).On("CONFLICT DO NOTHING").Returning("id").Scan(ctx, &row.ID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("record run of %s: %w", r.Agent, translate(err, "Run"))
 	}
 	r.ID = row.ID

@@ -49,9 +49,8 @@ type batchKey struct {
 	outcome agent.Outcome
 }
 
-// EventBatchWindow is how long an agent's event runs are gathered before
-// they are recorded as one run: a bulk mark of 10 000 records makes a
-// handful of runs in the history, not 10 000.
+// EventBatchWindow is how long the skipped event runs of a disabled agent
+// are gathered before they are recorded as one run.
 const EventBatchWindow = time.Second
 
 type cachedSwitch struct {
@@ -242,13 +241,15 @@ func (s *Service) Execute(ctx context.Context, name, taskID string, fn func(ctx 
 	return runErr
 }
 
-// ExecuteEvent runs fn for a job of events (events of them) an agent
-// subscribes to. Like Execute a disabled agent's run is skipped and a
-// failure is recorded at once as a failed run (with the job's id as its
-// task id) and returned, so the queue retries it. Runs that succeed (or
-// are skipped) are gathered for EventBatchWindow and recorded as one run
-// whose counts are summed, with "events" counting the events; Flush
-// records what is gathered at once.
+// ExecuteEvent runs fn for a job of events (events of them: a relay batch)
+// an agent subscribes to, and records the run under the job's id with
+// "events" in its counts before the queue hears of the outcome: a failure
+// is returned, so the queue retries the job; a success is recorded once
+// per job even if a worker dies before acknowledging it and the job runs
+// again, so the events counted by succeeded runs are the events done.
+// While the agent is disabled the job is skipped, and skipped runs are
+// gathered for EventBatchWindow into one record; Flush records them at
+// once.
 func (s *Service) ExecuteEvent(ctx context.Context, name, taskID string, events int, fn func(ctx context.Context) (map[string]int, error)) error {
 	start := s.d.Clock.Now()
 	on, err := s.enabled(ctx, name)
@@ -260,21 +261,18 @@ func (s *Service) ExecuteEvent(ctx context.Context, name, taskID string, events 
 		return nil
 	}
 	counts, runErr := fn(ctx)
-	end := s.d.Clock.Now()
-	if runErr != nil {
-		if counts == nil {
-			counts = map[string]int{}
-		}
-		counts["events"] = events
-		run := agent.Run{Agent: name, TaskID: taskID, StartedAt: start, EndedAt: end, Outcome: agent.Failed,
-			Counts: counts, Error: runErr.Error()}
-		if err := s.d.Store.RecordRun(ctx, &run); err != nil {
-			return errors.Join(runErr, err)
-		}
-		return runErr
+	if counts == nil {
+		counts = map[string]int{}
 	}
-	s.gather(name, agent.Succeeded, start, end, events, counts)
-	return nil
+	counts["events"] = events
+	run := agent.Run{Agent: name, TaskID: taskID, StartedAt: start, EndedAt: s.d.Clock.Now(), Outcome: agent.Succeeded, Counts: counts}
+	if runErr != nil {
+		run.Outcome, run.Error = agent.Failed, runErr.Error()
+	}
+	if err := s.d.Store.RecordRun(ctx, &run); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return runErr
 }
 
 func (s *Service) gather(name string, outcome agent.Outcome, start, end time.Time, events int, counts map[string]int) {

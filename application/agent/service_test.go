@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -134,14 +135,19 @@ func TestExecuteReadsTheSwitchOncePerSecond(t *testing.T) {
 	}))
 }
 
-// TestExecuteEventGathersRuns: successful event runs are recorded as one
-// run with summed counts, "events" counting the events of every job; a
-// failure is recorded at once with its job's event count and returned.
-func TestExecuteEventGathersRuns(t *testing.T) {
+// TestExecuteEventRecordsEachJob: each job's run is recorded at once under
+// the job's id with its events counted, succeeded or failed (the failure
+// is returned, so the queue retries the job); a disabled agent's skipped
+// jobs are gathered into one record.
+func TestExecuteEventRecordsEachJob(t *testing.T) {
 	f := newFixture(t)
 	f.store.EXPECT().Enabled(anyArg, "attendance-risk").Return(true, nil).Once()
 	for _, n := range []int{2, 3} {
-		require.NoError(t, f.svc.ExecuteEvent(ctx, "attendance-risk", "ev", n, func(context.Context) (map[string]int, error) {
+		f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
+			return r.Outcome == agent.Succeeded && r.TaskID == fmt.Sprintf("b%d/attendance:marked", n) &&
+				r.Counts["events"] == n && r.Counts["assessed"] == n
+		})).Return(nil).Once()
+		require.NoError(t, f.svc.ExecuteEvent(ctx, "attendance-risk", fmt.Sprintf("b%d/attendance:marked", n), n, func(context.Context) (map[string]int, error) {
 			return map[string]int{"assessed": n}, nil
 		}))
 	}
@@ -152,9 +158,9 @@ func TestExecuteEventGathersRuns(t *testing.T) {
 	err := f.svc.ExecuteEvent(ctx, "attendance-risk", "ev-bad", 4, func(context.Context) (map[string]int, error) { return nil, boom })
 	require.ErrorIs(t, err, boom)
 
-	f.store.EXPECT().RecordRun(anyArg, mock.MatchedBy(func(r *agent.Run) bool {
-		return r.Outcome == agent.Succeeded && r.Agent == "attendance-risk" && r.Counts["events"] == 5 && r.Counts["assessed"] == 5
-	})).Return(nil).Once()
-	require.NoError(t, f.svc.Flush(ctx))
-	require.NoError(t, f.svc.Flush(ctx), "nothing left to record")
+	// A run that cannot be recorded fails its job, so it is done again.
+	f.store.EXPECT().RecordRun(anyArg, anyArg).Return(boom).Once()
+	err = f.svc.ExecuteEvent(ctx, "attendance-risk", "b9", 1, func(context.Context) (map[string]int, error) { return nil, nil })
+	require.ErrorIs(t, err, boom)
+	require.NoError(t, f.svc.Flush(ctx), "nothing gathered")
 }
