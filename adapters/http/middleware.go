@@ -132,24 +132,16 @@ func observe(log *slog.Logger, m *Metrics, slow time.Duration) fiber.Handler {
 // it can outlive the request without a copy (Fiber's is a view of
 // fasthttp's reused buffer); any other method is copied.
 func methodName(m string) string {
-	switch m {
-	case fiber.MethodGet:
-		return fiber.MethodGet
-	case fiber.MethodHead:
-		return fiber.MethodHead
-	case fiber.MethodPost:
-		return fiber.MethodPost
-	case fiber.MethodPut:
-		return fiber.MethodPut
-	case fiber.MethodPatch:
-		return fiber.MethodPatch
-	case fiber.MethodDelete:
-		return fiber.MethodDelete
-	case fiber.MethodOptions:
-		return fiber.MethodOptions
+	for _, k := range standardMethods {
+		if m == k {
+			return k
+		}
 	}
 	return strings.Clone(m)
 }
+
+var standardMethods = []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+	fiber.MethodDelete, fiber.MethodOptions}
 
 // routePath is the matched route's pattern. A registered route's pattern
 // belongs to the app; only Fiber's stand-in for a request that matched no
