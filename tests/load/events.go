@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -237,22 +234,6 @@ func asynqNoop(redisURL, queue string, n, concurrency int) (time.Duration, error
 	defer insp.Close()
 	_ = insp.DeleteQueue(queue, true)
 	return took, nil
-}
-
-func loginAs(base, username, password string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var m struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || m.AccessToken == "" {
-		return "", fmt.Errorf("login %s: %d %v", username, resp.StatusCode, err)
-	}
-	return m.AccessToken, nil
 }
 
 // studentIDs returns the ids of the first n students (seeded by benchBulk).

@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,6 +32,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/campus/campus/tests/loadkit"
 )
 
 func main() {
@@ -176,12 +177,28 @@ func (b *bench) run(only []string, out string) error {
 	fmt.Println()
 	fmt.Print(report.String())
 	if out != "" {
-		if err := os.WriteFile(out, []byte(report.String()), 0o644); err != nil { //nolint:gosec // a results file meant to be read and committed
+		if err := os.WriteFile(out, []byte(report.String()+soakSection(out)), 0o644); err != nil { //nolint:gosec // a results file meant to be read and committed
 			return err
 		}
 		fmt.Println("\nwritten to", out)
 	}
 	return nil
+}
+
+// soakSection is the part of the results file tests/soak wrote (between
+// its markers), kept when the load figures are written anew.
+func soakSection(path string) string {
+	old, err := os.ReadFile(path) //nolint:gosec // the results file named on the command line
+	if err != nil {
+		return ""
+	}
+	const start, end = "<!-- soak: written by tests/soak -->", "<!-- end of soak -->"
+	s := string(old)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		return ""
+	}
+	return "\n" + s[i:j+len(end)] + "\n"
 }
 
 // compare runs the targets alternately (warm-up, then rounds) with wrk at
@@ -395,7 +412,13 @@ func startServe(bin, dbURL string, stderr io.Writer, extra ...string) (string, i
 	return base, cmd.Process.Pid, func() { stop(cmd) }, nil
 }
 
-func login(base string) (string, error) { return loginAs(base, "staff1", "staff123") }
+func login(base string) (string, error) { return loadkit.Login(base, "staff1", "staff123") }
+
+func waitHealthy(url string, limit time.Duration) error {
+	return loadkit.WaitHealthy(url, limit, 100*time.Millisecond)
+}
+
+var freePort = loadkit.FreePort
 
 func get(url, token string) ([]byte, error) {
 	req, _ := http.NewRequest("GET", url, nil)
@@ -410,38 +433,6 @@ func get(url, token string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return b, err
-}
-
-func waitHealthy(url string, limit time.Duration) error {
-	return waitHealthyEvery(url, limit, 100*time.Millisecond)
-}
-
-func waitHealthyEvery(url string, limit, every time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url) //nolint:gosec // loopback URLs this tool built
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(every)
-	}
-	return fmt.Errorf("%s not healthy after %s", url, limit)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("listener has no TCP address")
-	}
-	return addr.Port, nil
 }
 
 func stop(c *exec.Cmd) {

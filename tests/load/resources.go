@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/procfs"
+
+	"github.com/campus/campus/tests/loadkit"
 )
 
 // rss is a process's resident set size now, in bytes.
@@ -96,7 +98,7 @@ func startToReady(bin, dir string) (time.Duration, error) {
 		return 0, err
 	}
 	defer stop(cmd)
-	if err := waitHealthyEvery(fmt.Sprintf("http://127.0.0.1:%d/health", port), 60*time.Second, 2*time.Millisecond); err != nil {
+	if err := loadkit.WaitHealthy(fmt.Sprintf("http://127.0.0.1:%d/health", port), 60*time.Second, 2*time.Millisecond); err != nil {
 		return 0, err
 	}
 	return time.Since(start).Round(time.Millisecond), nil
