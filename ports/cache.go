@@ -13,4 +13,9 @@ type Cache interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	Delete(ctx context.Context, keys ...string) error
+	// GetValue decodes the value stored as JSON into v and reports true,
+	// or false on a miss; a value that does not decode into v is an error.
+	GetValue(ctx context.Context, key string, v any) (bool, error)
+	// SetValue stores v as JSON.
+	SetValue(ctx context.Context, key string, v any, ttl time.Duration) error
 }

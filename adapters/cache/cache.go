@@ -18,6 +18,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/campus/campus/ports"
+
+	json "github.com/goccy/go-json"
 )
 
 // Config chooses the backend.
@@ -136,6 +138,33 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		return fmt.Errorf("cache set: %w", err)
 	}
 	return nil
+}
+
+// GetValue implements ports.Cache: values are JSON, decoded with
+// goccy/go-json (the same results as encoding/json, two to three times
+// faster: decoding cached principals and students was a fifth of a cached
+// request's CPU).
+func (c *Cache) GetValue(ctx context.Context, key string, v any) (bool, error) {
+	b, ok, err := c.Get(ctx, key)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("cache value %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// SetValue implements ports.Cache.
+func (c *Cache) SetValue(ctx context.Context, key string, v any, ttl time.Duration) error {
+	if c.c == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("cache value %s: %w", key, err)
+	}
+	return c.Set(ctx, key, b, ttl)
 }
 
 // Delete implements ports.Cache.

@@ -32,6 +32,8 @@ import (
 	"github.com/campus/campus/application/schedule"
 	"github.com/campus/campus/application/student"
 	"github.com/campus/campus/application/user"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Config holds the settings of the HTTP edge.
@@ -143,8 +145,10 @@ func NewServer(cfg Config, d Deps) *Server {
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
 		ProxyHeader:           cfg.ProxyHeader,
-		JSONEncoder:           json.Marshal,
-		JSONDecoder:           json.Unmarshal,
+		// Responses through goccy/go-json (same output as encoding/json,
+		// about twice as fast); request bodies keep encoding/json's errors.
+		JSONEncoder: gojson.Marshal,
+		JSONDecoder: json.Unmarshal,
 	})
 	s.app.Use(requestIDMiddleware)
 	s.app.Use(observe(d.Logger, s.metrics, cfg.SlowRequest))

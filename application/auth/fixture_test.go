@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		f.events = append(f.events, map[bool]string{true: "commit", false: "rollback"}[err == nil])
 		return err
 	}).Maybe()
-	principals := auth.NewSessionCache(f.cache, f.sessions, f.clock, cfg)
+	principals := auth.NewSessionCache(mocks.ValuesThroughBytes(f.cache), f.sessions, f.clock, cfg)
 	f.svc = auth.NewService(cfg, auth.Deps{Users: f.users, Attempts: f.attempts, Sessions: f.sessions,
 		Students: f.students, Tokens: f.tokens, Hasher: f.hasher, Audit: f.audit, Tx: f.tx, Clock: f.clock, IDs: f.ids,
 		Principals: principals})

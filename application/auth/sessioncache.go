@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/campus/campus/domain/identity"
@@ -52,11 +51,9 @@ func (c *SessionCache) Principal(ctx context.Context, sid string) (identity.Prin
 	if _, dead, err := c.cache.Get(ctx, tkey); err == nil && dead {
 		return identity.Principal{Revoked: true}, nil
 	}
-	if b, ok, err := c.cache.Get(ctx, pkey); err == nil && ok {
-		var p identity.Principal
-		if json.Unmarshal(b, &p) == nil {
-			return p, nil
-		}
+	var cached identity.Principal
+	if ok, err := c.cache.GetValue(ctx, pkey, &cached); err == nil && ok {
+		return cached, nil
 	}
 	p, err := c.sessions.Principal(ctx, sid)
 	if err != nil {
@@ -67,8 +64,8 @@ func (c *SessionCache) Principal(ctx context.Context, sid string) (identity.Prin
 		if left := p.ExpiresAt.Sub(c.clock.Now()); left < ttl {
 			ttl = left
 		}
-		if b, err := json.Marshal(p); err == nil && ttl > 0 {
-			_ = c.cache.Set(ctx, pkey, b, ttl) // a failed set only costs speed
+		if ttl > 0 {
+			_ = c.cache.SetValue(ctx, pkey, p, ttl) // a failed set only costs speed
 		}
 	}
 	return p, nil

@@ -36,7 +36,7 @@ func newCacheFixture(t *testing.T) *cacheFixture {
 	f := &cacheFixture{cache: mocks.NewCache(t), sessions: mocks.NewSessionRepository(t)}
 	clock := mocks.NewClock(t)
 	clock.EXPECT().Now().Return(now).Maybe()
-	f.sc = auth.NewSessionCache(f.cache, f.sessions, clock, cfg)
+	f.sc = auth.NewSessionCache(mocks.ValuesThroughBytes(f.cache), f.sessions, clock, cfg)
 	return f
 }
 

@@ -112,19 +112,15 @@ func Get[T any](ctx context.Context, c *Cache, name string, params any, areas []
 	if err != nil { // the cache is down: compute
 		return compute(ctx)
 	}
-	if b, ok, err := c.cache.Get(ctx, key); err == nil && ok {
-		var v T
-		if json.Unmarshal(b, &v) == nil {
-			return v, nil
-		}
+	var cached T
+	if ok, err := c.cache.GetValue(ctx, key, &cached); err == nil && ok {
+		return cached, nil
 	}
 	v, err := compute(ctx)
 	if err != nil {
 		return v, err
 	}
-	if b, err := json.Marshal(v); err == nil {
-		_ = c.cache.Set(ctx, key, b, TTL)
-	}
+	_ = c.cache.SetValue(ctx, key, v, TTL) // a failed set only costs speed
 	return v, nil
 }
 

@@ -2,6 +2,7 @@ package freshness_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -53,6 +54,22 @@ func (c *memCache) Delete(_ context.Context, ks ...string) error {
 		delete(c.m, k)
 	}
 	return nil
+}
+
+func (c *memCache) GetValue(ctx context.Context, k string, v any) (bool, error) {
+	b, ok, err := c.Get(ctx, k)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, json.Unmarshal(b, v)
+}
+
+func (c *memCache) SetValue(ctx context.Context, k string, v any, ttl time.Duration) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Set(ctx, k, b, ttl)
 }
 
 // fakeTx runs after-commit hooks when its transaction commits.

@@ -67,7 +67,7 @@ func newImportFixture(t *testing.T) *importFixture {
 	ids := mocks.NewIDGenerator(t)
 	ids.EXPECT().NewID().Return("event-1").Maybe()
 	f.svc = app.NewService(app.Config{CacheTTL: cacheTTL}, app.Deps{Repo: f.repo, Audit: f.audit, Tx: tx, Clock: clock,
-		Cache: f.cache, Outbox: f.outbox, IDs: ids, Lookup: f.lookup, Queue: f.queue, Tasks: f.tasks, Users: f.users})
+		Cache: mocks.ValuesThroughBytes(f.cache), Outbox: f.outbox, IDs: ids, Lookup: f.lookup, Queue: f.queue, Tasks: f.tasks, Users: f.users})
 	return f
 }
 

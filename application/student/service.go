@@ -4,7 +4,6 @@ package student
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -74,18 +73,16 @@ func cacheKey(id int64) string { return "student:v1:" + strconv.FormatInt(id, 10
 // load reads one student through the cache (cache-aside). A cache failure
 // falls through to the database.
 func (s *Service) load(ctx context.Context, id int64) (student.Student, error) {
-	if b, ok, err := s.cache.Get(ctx, cacheKey(id)); err == nil && ok {
-		var st student.Student
-		if json.Unmarshal(b, &st) == nil {
-			return st, nil
-		}
+	var cached student.Student
+	if ok, err := s.cache.GetValue(ctx, cacheKey(id), &cached); err == nil && ok {
+		return cached, nil
 	}
 	st, err := s.repo.Get(ctx, id)
 	if err != nil {
 		return st, err
 	}
-	if b, err := json.Marshal(st); err == nil && s.cfg.CacheTTL > 0 {
-		_ = s.cache.Set(ctx, cacheKey(id), b, s.cfg.CacheTTL)
+	if s.cfg.CacheTTL > 0 {
+		_ = s.cache.SetValue(ctx, cacheKey(id), st, s.cfg.CacheTTL)
 	}
 	return st, nil
 }

@@ -78,7 +78,7 @@ func newFixtureTTL(t *testing.T, ttl time.Duration) *fixture {
 	ids := mocks.NewIDGenerator(t)
 	ids.EXPECT().NewID().Return("event-1").Maybe()
 	f.svc = app.NewService(app.Config{CacheTTL: ttl}, app.Deps{Repo: f.repo, Audit: f.audit, Tx: tx, Clock: clock,
-		Cache: f.cache, Outbox: f.outbox, IDs: ids})
+		Cache: mocks.ValuesThroughBytes(f.cache), Outbox: f.outbox, IDs: ids})
 	f.stored = student.Student{ID: 7, Name: "Ada", RollNo: "CS-1", Department: "CS", Semester: 3, Section: "A",
 		Status: student.Active, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour)}
 	return f

@@ -60,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	}).Maybe()
 	clock := mocks.NewClock(t)
 	clock.EXPECT().Now().Return(now).Maybe()
-	principals := auth.NewSessionCache(f.cache, f.sessions, clock, auth.Config{RefreshTTL: refreshTTL})
+	principals := auth.NewSessionCache(mocks.ValuesThroughBytes(f.cache), f.sessions, clock, auth.Config{RefreshTTL: refreshTTL})
 	f.svc = user.NewService(f.users, f.students, f.sessions, principals, f.audit, tx, clock)
 	f.stored = identity.User{ID: 5, Username: "bob", Email: "bob@campus.edu", Role: identity.RoleStaff, IsActive: true}
 	return f

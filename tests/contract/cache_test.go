@@ -3,6 +3,7 @@ package contract_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -139,6 +140,7 @@ func TestCache(t *testing.T) {
 		{"DeleteMissing", testCacheDeleteMissing},
 		{"TTL", testCacheTTL},
 		{"Counters", testCacheCounters},
+		{"Values", testCacheValues},
 	}
 	for _, b := range cacheBackends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -158,6 +160,55 @@ func TestCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cachedValue has what cached values have: times, pointers, nesting.
+type cachedValue struct {
+	ID      int64             `json:"id"`
+	Name    string            `json:"name"`
+	Email   *string           `json:"email"`
+	At      time.Time         `json:"at"`
+	Tags    []string          `json:"tags"`
+	Figures map[string]int    `json:"figures"`
+	Inner   *cachedValue      `json:"inner,omitempty"`
+	Extra   map[string]string `json:"extra,omitempty"`
+}
+
+// testCacheValues: values are stored as the JSON encoding/json writes (so
+// any reader agrees on them) and read back equal; a value that does not
+// decode into the target is an error, a missing one a miss.
+func testCacheValues(t *testing.T, c *cache.Cache) {
+	ctx := context.Background()
+	email := "ada@campus.edu"
+	want := cachedValue{ID: 7, Name: "Ada <Lovelace> & co", Email: &email, At: time.Date(2026, 12, 7, 9, 30, 0, 123456789, time.FixedZone("IST", 19800)),
+		Tags: []string{"a", "ü"}, Figures: map[string]int{"b": 2, "a": 1}, Inner: &cachedValue{ID: 8, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	require.NoError(t, c.SetValue(ctx, "value", want, time.Minute))
+	var got cachedValue
+	ok, err := c.GetValue(ctx, "value", &got)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, want.At.UnixNano(), got.At.UnixNano())
+	got.At = want.At // the same instant (checked above), maybe in another zone
+	got.Inner.At = want.Inner.At
+	assert.Equal(t, want, got)
+	raw, ok, err := c.Get(ctx, "value")
+	require.NoError(t, err)
+	require.True(t, ok)
+	std, err := json.Marshal(want)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(std), string(raw))
+
+	ok, err = c.GetValue(ctx, "missing", &got)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	require.NoError(t, c.Set(ctx, "not-json", []byte("{oops"), time.Minute))
+	ok, err = c.GetValue(ctx, "not-json", &got)
+	assert.Error(t, err)
+	assert.False(t, ok)
+	var n int
+	ok, err = c.GetValue(ctx, "value", &n)
+	assert.Error(t, err, "an object does not decode into an int")
+	assert.False(t, ok)
 }
 
 func testCacheRoundTrip(t *testing.T, c *cache.Cache) {
@@ -355,6 +406,11 @@ func TestCacheDisabled(t *testing.T) {
 	got, ok, err := c.Get(ctx, "k")
 	require.NoError(t, err)
 	assert.False(t, ok, "a disabled cache always misses")
+	require.NoError(t, c.SetValue(ctx, "v", map[string]int{"a": 1}, time.Minute))
+	var m map[string]int
+	ok, err = c.GetValue(ctx, "v", &m)
+	require.NoError(t, err)
+	assert.False(t, ok)
 	assert.Nil(t, got)
 	assertMiss(t, c, "never-set")
 	assert.NoError(t, c.Delete(ctx, "k"))

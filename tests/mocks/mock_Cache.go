@@ -150,6 +150,64 @@ func (_c *Cache_Get_Call) RunAndReturn(run func(context.Context, string) ([]byte
 	return _c
 }
 
+// GetValue provides a mock function with given fields: ctx, key, v
+func (_m *Cache) GetValue(ctx context.Context, key string, v any) (bool, error) {
+	ret := _m.Called(ctx, key, v)
+
+	if len(ret) == 0 {
+		panic("no return value specified for GetValue")
+	}
+
+	var r0 bool
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, string, any) (bool, error)); ok {
+		return rf(ctx, key, v)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, string, any) bool); ok {
+		r0 = rf(ctx, key, v)
+	} else {
+		r0 = ret.Get(0).(bool)
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, string, any) error); ok {
+		r1 = rf(ctx, key, v)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// Cache_GetValue_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'GetValue'
+type Cache_GetValue_Call struct {
+	*mock.Call
+}
+
+// GetValue is a helper method to define mock.On call
+//   - ctx context.Context
+//   - key string
+//   - v any
+func (_e *Cache_Expecter) GetValue(ctx interface{}, key interface{}, v interface{}) *Cache_GetValue_Call {
+	return &Cache_GetValue_Call{Call: _e.mock.On("GetValue", ctx, key, v)}
+}
+
+func (_c *Cache_GetValue_Call) Run(run func(ctx context.Context, key string, v any)) *Cache_GetValue_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string), args[2].(any))
+	})
+	return _c
+}
+
+func (_c *Cache_GetValue_Call) Return(_a0 bool, _a1 error) *Cache_GetValue_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *Cache_GetValue_Call) RunAndReturn(run func(context.Context, string, any) (bool, error)) *Cache_GetValue_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // Set provides a mock function with given fields: ctx, key, value, ttl
 func (_m *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	ret := _m.Called(ctx, key, value, ttl)
@@ -195,6 +253,55 @@ func (_c *Cache_Set_Call) Return(_a0 error) *Cache_Set_Call {
 }
 
 func (_c *Cache_Set_Call) RunAndReturn(run func(context.Context, string, []byte, time.Duration) error) *Cache_Set_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
+// SetValue provides a mock function with given fields: ctx, key, v, ttl
+func (_m *Cache) SetValue(ctx context.Context, key string, v any, ttl time.Duration) error {
+	ret := _m.Called(ctx, key, v, ttl)
+
+	if len(ret) == 0 {
+		panic("no return value specified for SetValue")
+	}
+
+	var r0 error
+	if rf, ok := ret.Get(0).(func(context.Context, string, any, time.Duration) error); ok {
+		r0 = rf(ctx, key, v, ttl)
+	} else {
+		r0 = ret.Error(0)
+	}
+
+	return r0
+}
+
+// Cache_SetValue_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'SetValue'
+type Cache_SetValue_Call struct {
+	*mock.Call
+}
+
+// SetValue is a helper method to define mock.On call
+//   - ctx context.Context
+//   - key string
+//   - v any
+//   - ttl time.Duration
+func (_e *Cache_Expecter) SetValue(ctx interface{}, key interface{}, v interface{}, ttl interface{}) *Cache_SetValue_Call {
+	return &Cache_SetValue_Call{Call: _e.mock.On("SetValue", ctx, key, v, ttl)}
+}
+
+func (_c *Cache_SetValue_Call) Run(run func(ctx context.Context, key string, v any, ttl time.Duration)) *Cache_SetValue_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string), args[2].(any), args[3].(time.Duration))
+	})
+	return _c
+}
+
+func (_c *Cache_SetValue_Call) Return(_a0 error) *Cache_SetValue_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *Cache_SetValue_Call) RunAndReturn(run func(context.Context, string, any, time.Duration) error) *Cache_SetValue_Call {
 	_c.Call.Return(run)
 	return _c
 }
