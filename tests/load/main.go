@@ -177,7 +177,7 @@ func (b *bench) run(only []string, out string) error {
 	fmt.Println()
 	fmt.Print(report.String())
 	if out != "" {
-		if err := os.WriteFile(out, []byte(report.String()+soakSection(out)), 0o644); err != nil { //nolint:gosec // a results file meant to be read and committed
+		if err := os.WriteFile(out, []byte(report.String()+keptSections(out)), 0o644); err != nil { //nolint:gosec // a results file meant to be read and committed
 			return err
 		}
 		fmt.Println("\nwritten to", out)
@@ -185,20 +185,26 @@ func (b *bench) run(only []string, out string) error {
 	return nil
 }
 
-// soakSection is the part of the results file tests/soak wrote (between
-// its markers), kept when the load figures are written anew.
-func soakSection(path string) string {
+// keptSections are the parts of the results file that this tool does not
+// write: the soak's (tests/soak writes it) and the record of changes
+// measured before and after (written by hand), each between its markers.
+func keptSections(path string) string {
 	old, err := os.ReadFile(path) //nolint:gosec // the results file named on the command line
 	if err != nil {
 		return ""
 	}
-	const start, end = "<!-- soak: written by tests/soak -->", "<!-- end of soak -->"
 	s := string(old)
-	i, j := strings.Index(s, start), strings.Index(s, end)
-	if i < 0 || j < i {
-		return ""
+	var out strings.Builder
+	for _, m := range [][2]string{
+		{"<!-- changes: kept by tests/load -->", "<!-- end of changes -->"},
+		{"<!-- soak: written by tests/soak -->", "<!-- end of soak -->"},
+	} {
+		i, j := strings.Index(s, m[0]), strings.Index(s, m[1])
+		if i >= 0 && j > i {
+			out.WriteString("\n" + s[i:j+len(m[1])] + "\n")
+		}
 	}
-	return "\n" + s[i:j+len(end)] + "\n"
+	return out.String()
 }
 
 // compare runs the targets alternately (warm-up, then rounds) with wrk at
