@@ -147,17 +147,27 @@ func (r *SessionRepository) ListActive(ctx context.Context, userID int64, now ti
 	return out, nil
 }
 
+// principalSQL is Principal on PostgreSQL, a prepared statement.
+const principalSQL = `SELECT u.id, u.username, u.role, u.student_id, u.is_active, s.revoked_at, s.expires_at
+FROM sessions AS s JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`
+
 // Principal reads the session and its user in one primary-key join; it runs
 // on every authenticated request, so it touches two index entries and
 // nothing else.
 func (r *SessionRepository) Principal(ctx context.Context, sessionID string) (identity.Principal, error) {
 	var row principalRow
-	err := r.db.conn(ctx).NewSelect().
-		TableExpr("sessions AS s").
-		Join("JOIN users AS u ON u.id = s.user_id").
-		ColumnExpr("u.id AS user_id, u.username, u.role, u.student_id, u.is_active, s.revoked_at, s.expires_at").
-		Where("s.id = ?", sessionID).
-		Scan(ctx, &row)
+	var err error
+	if r.db.postgres() { // every authenticated request without the cache: a prepared statement (see queryRow)
+		err = r.db.queryRow(ctx, principalSQL, sessionID).Scan(&row.UserID, &row.Username, &row.Role, &row.StudentID,
+			&row.IsActive, &row.RevokedAt, &row.ExpiresAt)
+	} else {
+		err = r.db.conn(ctx).NewSelect().
+			TableExpr("sessions AS s").
+			Join("JOIN users AS u ON u.id = s.user_id").
+			ColumnExpr("u.id AS user_id, u.username, u.role, u.student_id, u.is_active, s.revoked_at, s.expires_at").
+			Where("s.id = ?", sessionID).
+			Scan(ctx, &row)
+	}
 	if err != nil {
 		return identity.Principal{}, fmt.Errorf("load session principal: %w", translate(err, thingSession))
 	}

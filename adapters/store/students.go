@@ -78,11 +78,22 @@ func (r *StudentRepository) Create(ctx context.Context, s *student.Student) erro
 // Get loads one student.
 func (r *StudentRepository) Get(ctx context.Context, id int64) (student.Student, error) {
 	var row studentRow
-	if err := r.db.conn(ctx).NewSelect().Model(&row).Where("s.id = ?", id).Scan(ctx); err != nil {
+	var err error
+	if r.db.postgres() {
+		err = r.db.queryRow(ctx, studentByIDSQL, id).Scan(&row.ID, &row.Name, &row.RollNo, &row.Department, &row.Semester,
+			&row.Section, &row.Email, &row.Status, &row.CreatedAt, &row.UpdatedAt)
+	} else {
+		err = r.db.conn(ctx).NewSelect().Model(&row).Where("s.id = ?", id).Scan(ctx)
+	}
+	if err != nil {
 		return student.Student{}, fmt.Errorf("get student %d: %w", id, translate(err, thingStudent))
 	}
 	return row.domain(), nil
 }
+
+// studentByIDSQL is Get on PostgreSQL, a prepared statement (see queryRow).
+const studentByIDSQL = `SELECT id, name, roll_no, department, semester, section, email, status, created_at, updated_at
+FROM students WHERE id = $1`
 
 // GetByEmail finds the (first, by id) student with email, ignoring case.
 func (r *StudentRepository) GetByEmail(ctx context.Context, email string) (student.Student, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -51,6 +52,18 @@ func (db *DB) conn(ctx context.Context) bun.IDB {
 		return st.tx
 	}
 	return db.bun
+}
+
+// queryRow runs a PostgreSQL statement with its arguments as parameters
+// ($1, ...) on ctx's transaction or the pool, not through bun, which writes
+// arguments into the SQL text: with parameters pgx prepares the statement
+// once per connection, so PostgreSQL does not parse and plan it on every
+// call. For the hottest primary-key reads only.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return db.bun.DB.QueryRowContext(ctx, query, args...)
 }
 
 // inTx runs fn in the transaction already in ctx, or in a new one that

@@ -168,6 +168,25 @@ func testStudentCRUD(t *testing.T, r *repos) {
 	assert.Equal(t, s, got)
 	assert.Equal(t, time.UTC, got.CreatedAt.Location())
 
+	// Inside a transaction Get reads through it: a rename not yet committed
+	// is seen there and nowhere once rolled back.
+	rolledBack := errors.New("roll back")
+	err = r.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := r.students.Update(ctx, s.ID, func(st *student.Student) error { st.Name = "Renamed"; return nil }); err != nil {
+			return err
+		}
+		in, err := r.students.Get(ctx, s.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "Renamed", in.Name)
+		return rolledBack
+	})
+	require.ErrorIs(t, err, rolledBack)
+	got, err = r.students.Get(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, s, got)
+	_, err = r.students.Get(ctx, s.ID+1000)
+	assert.Equal(t, fault.NotFound, fault.KindOf(err))
+
 	byEmail, err := r.students.GetByEmail(ctx, "ADA@campus.EDU")
 	require.NoError(t, err)
 	assert.Equal(t, s.ID, byEmail.ID)
