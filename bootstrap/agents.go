@@ -35,10 +35,15 @@ type Agents struct {
 
 // agentDefinitions are the agents as this deployment runs them: with the
 // schedules AGENT_SCHEDULES overrides, so GET /agents shows what ticks.
-func agentDefinitions(c config.Config) []agent.Definition {
+func agentDefinitions(c config.Config) []agent.Definition { return withSchedules(c.Tasks.Schedules) }
+
+// withSchedules is the agents' definitions with AGENT_SCHEDULES applied:
+// an override replaces the schedule of an agent that has one (the
+// schedulers' entries and the agents API both read it from here).
+func withSchedules(overrides config.AgentSchedules) []agent.Definition {
 	defs := appagent.Definitions()
 	for i, d := range defs {
-		if o, ok := c.Tasks.Schedules[d.Name]; ok && d.Schedule != "" {
+		if o, ok := overrides[d.Name]; ok && d.Schedule != "" {
 			defs[i].Schedule = o
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	httpapi "github.com/campus/campus/adapters/http"
 	"github.com/campus/campus/adapters/queue"
 	"github.com/campus/campus/adapters/worker"
-	appagent "github.com/campus/campus/application/agent"
 	"github.com/campus/campus/application/export"
 	"github.com/campus/campus/application/relay"
 	"github.com/campus/campus/application/student"
@@ -100,15 +99,10 @@ func newWorker(b *Background, r *relay.Service, a Agents, students *student.Serv
 // spec both schedulers run); one naming no scheduled agent changes nothing.
 func periodic(overrides config.AgentSchedules) []queue.Periodic {
 	var out []queue.Periodic
-	for _, d := range appagent.Definitions() {
-		if d.Schedule == "" {
-			continue
+	for _, d := range withSchedules(overrides) {
+		if d.Schedule != "" {
+			out = append(out, queue.Periodic{Name: d.Name, Spec: d.Schedule, JobType: d.JobType, Queue: ports.QueueLow})
 		}
-		spec := d.Schedule
-		if o, ok := overrides[d.Name]; ok {
-			spec = o
-		}
-		out = append(out, queue.Periodic{Name: d.Name, Spec: spec, JobType: d.JobType, Queue: ports.QueueLow})
 	}
 	return out
 }
