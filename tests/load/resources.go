@@ -9,30 +9,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/procfs"
-
 	"github.com/campus/campus/tests/loadkit"
 )
 
-// rss is a process's resident set size now, in bytes.
-func rss(pid int) (uint64, error) {
-	st, err := status(pid)
-	return st.VmRSS, err
-}
-
-// peakRSS is the high-water mark of a process's resident set, in bytes.
-func peakRSS(pid int) (uint64, error) {
-	st, err := status(pid)
-	return st.VmHWM, err
-}
-
-func status(pid int) (procfs.ProcStatus, error) {
-	p, err := procfs.NewProc(pid)
-	if err != nil {
-		return procfs.ProcStatus{}, err
-	}
-	return p.NewStatus()
-}
+var (
+	rss     = loadkit.RSS
+	peakRSS = loadkit.PeakRSS
+)
 
 func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 

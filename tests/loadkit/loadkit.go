@@ -1,5 +1,6 @@
 // Package loadkit is what the load and soak programs share: a free port,
-// waiting for a server to be healthy, and a test account's token.
+// waiting for a server to be healthy, a test account's token, and a
+// process's memory.
 package loadkit
 
 import (
@@ -10,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // FreePort is a TCP port on the loopback nobody listens on right now.
@@ -61,4 +64,24 @@ func Login(base, username, password string) (string, error) {
 		return "", fmt.Errorf("login %s: %d %v", username, resp.StatusCode, err)
 	}
 	return m.AccessToken, nil
+}
+
+// RSS is a process's resident set size now, in bytes.
+func RSS(pid int) (uint64, error) {
+	st, err := status(pid)
+	return st.VmRSS, err
+}
+
+// PeakRSS is the high-water mark of a process's resident set, in bytes.
+func PeakRSS(pid int) (uint64, error) {
+	st, err := status(pid)
+	return st.VmHWM, err
+}
+
+func status(pid int) (procfs.ProcStatus, error) {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return procfs.ProcStatus{}, err
+	}
+	return p.NewStatus()
 }

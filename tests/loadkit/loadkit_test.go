@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -60,5 +61,19 @@ func TestLogin(t *testing.T) {
 	}
 	if _, err := loadkit.Login(srv.URL+"/nowhere", "staff1", "x"); err == nil {
 		t.Fatal("no token, no error")
+	}
+}
+
+func TestRSSOfThisProcess(t *testing.T) {
+	now, err := loadkit.RSS(os.Getpid())
+	if err != nil || now == 0 {
+		t.Fatalf("RSS %d, %v", now, err)
+	}
+	peak, err := loadkit.PeakRSS(os.Getpid())
+	if err != nil || peak < now {
+		t.Fatalf("peak %d below current %d (%v)", peak, now, err)
+	}
+	if _, err := loadkit.RSS(-1); err == nil {
+		t.Fatal("no error for a process that cannot exist")
 	}
 }

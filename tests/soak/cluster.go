@@ -11,13 +11,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/procfs"
 
 	"github.com/campus/campus/tests/loadkit"
 )
@@ -101,7 +101,7 @@ func (c *cluster) boot(students int) error {
 func (c *cluster) start(name string, args ...string) error {
 	var cmdArgs, env []string
 	for _, a := range args {
-		if len(a) > 0 && a[0] != '-' && containsEq(a) {
+		if len(a) > 0 && a[0] != '-' && strings.Contains(a, "=") {
 			env = append(env, a)
 		} else {
 			cmdArgs = append(cmdArgs, a)
@@ -121,15 +121,6 @@ func (c *cluster) start(name string, args ...string) error {
 	c.procs[name] = cmd
 	c.mu.Unlock()
 	return nil
-}
-
-func containsEq(s string) bool {
-	for _, r := range s {
-		if r == '=' {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *cluster) startWorker() error {
@@ -332,10 +323,8 @@ func (c *cluster) sampleMemory(every time.Duration) *sampler {
 		for {
 			c.mu.Lock()
 			for name, p := range c.procs {
-				if proc, err := procfs.NewProc(p.Process.Pid); err == nil {
-					if st, err := proc.NewStatus(); err == nil {
-						out[name] = append(out[name], sample{at: time.Now(), rss: st.VmRSS})
-					}
+				if rss, err := loadkit.RSS(p.Process.Pid); err == nil {
+					out[name] = append(out[name], sample{at: time.Now(), rss: rss})
 				}
 			}
 			c.mu.Unlock()
