@@ -25,5 +25,7 @@ type StudentRepository interface {
 // AuditLog is the append-only audit trail.
 type AuditLog interface {
 	Record(ctx context.Context, e audit.Entry) error
+	// RecordMany appends the entries in order, in one statement.
+	RecordMany(ctx context.Context, es []audit.Entry) error
 	List(ctx context.Context, f audit.Filter, p page.Request) (page.Result[audit.Entry], error)
 }

@@ -26,4 +26,9 @@ type RiskRepository interface {
 	// Update loads the record, applies fn and saves the result in one
 	// transaction; fn's error aborts the update and is returned as is.
 	Update(ctx context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error)
+	// UpdateMany loads the records under write locks (ids without a
+	// record are left out), passes them to fn and saves the records fn
+	// returns, in one transaction, and returns them as saved; fn's error
+	// aborts and is returned as is.
+	UpdateMany(ctx context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error)
 }

@@ -79,17 +79,29 @@ const thingAudit = "Audit entry"
 
 // Record appends e to the trail.
 func (l *AuditLog) Record(ctx context.Context, e audit.Entry) error {
-	row := auditRow{At: stamp(e.At), ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
-		Resource: e.Resource, ResourceID: e.ResourceID, IP: e.IP, RequestID: e.RequestID}
-	var err error
-	if row.Before, err = encodeJSON(e.Before); err != nil {
-		return fmt.Errorf("record audit %s: encode before: %w", e.Action, err)
+	return l.RecordMany(ctx, []audit.Entry{e})
+}
+
+// RecordMany appends the entries to the trail in one statement, in order.
+func (l *AuditLog) RecordMany(ctx context.Context, es []audit.Entry) error {
+	if len(es) == 0 {
+		return nil
 	}
-	if row.After, err = encodeJSON(e.After); err != nil {
-		return fmt.Errorf("record audit %s: encode after: %w", e.Action, err)
+	rows := make([]auditRow, len(es))
+	for i, e := range es {
+		row := auditRow{At: stamp(e.At), ActorID: e.ActorID, ActorRole: e.ActorRole, Action: e.Action,
+			Resource: e.Resource, ResourceID: e.ResourceID, IP: e.IP, RequestID: e.RequestID}
+		var err error
+		if row.Before, err = encodeJSON(e.Before); err != nil {
+			return fmt.Errorf("record audit %s: encode before: %w", e.Action, err)
+		}
+		if row.After, err = encodeJSON(e.After); err != nil {
+			return fmt.Errorf("record audit %s: encode after: %w", e.Action, err)
+		}
+		rows[i] = row
 	}
-	if _, err := l.db.conn(ctx).NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
-		return fmt.Errorf("record audit %s: %w", e.Action, translate(err, thingAudit))
+	if _, err := l.db.conn(ctx).NewInsert().Model(&rows).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("record audit %s: %w", es[0].Action, translate(err, thingAudit))
 	}
 	return nil
 }

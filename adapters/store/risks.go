@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/wire"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/domain/risk"
@@ -220,4 +221,103 @@ func (repo *RiskRepository) Update(ctx context.Context, id int64, fn func(*risk.
 			d.ID = id
 			d.CreatedAt, d.UpdatedAt, d.ResolvedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{})), stampPtr(d.ResolvedAt)
 		}}, fn)
+}
+
+// UpdateMany loads the records under write locks, taken in id order so
+// that two runs over overlapping sets wait for each other instead of
+// deadlocking, passes them to fn and saves the records fn returns, all in
+// one transaction (the caller's, if ctx carries one). Ids with no record
+// are left out of fn's input; fn's error aborts and is returned as is.
+func (repo *RiskRepository) UpdateMany(ctx context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var saved []risk.Risk
+	err := repo.db.inTx(ctx, func(ctx context.Context) error {
+		var rows []riskRow
+		q := repo.db.conn(ctx).NewSelect().Model(&rows).Where("r.id IN (?)", bun.List(ids)).Order("r.id")
+		if repo.db.postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return fmt.Errorf("load %d risks: %w", len(ids), translate(err, thingRisk))
+		}
+		loaded, err := riskRows(rows)
+		if err != nil {
+			return err
+		}
+		known := make(map[int64]riskRow, len(rows))
+		for _, row := range rows {
+			known[row.ID] = row
+		}
+		changed, err := fn(loaded)
+		if err != nil {
+			return err
+		}
+		out := make([]riskRow, 0, len(changed))
+		for _, d := range changed {
+			if _, ok := known[d.ID]; !ok {
+				return fmt.Errorf("save risk %d: it was not among the records loaded for update", d.ID)
+			}
+			d.CreatedAt, d.UpdatedAt, d.ResolvedAt = utc(d.CreatedAt), stampOr(d.UpdatedAt, stamp(time.Time{})), stampPtr(d.ResolvedAt)
+			row, err := toRiskRow(d)
+			if err != nil {
+				return err
+			}
+			out = append(out, row)
+		}
+		if err := repo.saveRows(ctx, out); err != nil {
+			return err
+		}
+		saved, err = riskRows(out)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return saved, nil
+}
+
+// saveRows writes the rows' mutable columns: on PostgreSQL in one
+// statement over arrays, on SQLite (one local writer) row by row.
+func (repo *RiskRepository) saveRows(ctx context.Context, rows []riskRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if !repo.db.postgres() || len(rows) == 1 {
+		for i := range rows {
+			if _, err := repo.db.conn(ctx).NewUpdate().Model(&rows[i]).WherePK().Exec(ctx); err != nil {
+				return fmt.Errorf("save risk %d: %w", rows[i].ID, translate(err, thingRisk))
+			}
+		}
+		return nil
+	}
+	n := len(rows)
+	ids, resolvedBy := make([]int64, n), make([]*int64, n)
+	severity, factors, description, status := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	score := make([]*float64, n)
+	actionTaken, subjectKey := make([]*string, n), make([]*string, n)
+	updatedAt, resolvedAt := make([]time.Time, n), make([]*time.Time, n)
+	for i, r := range rows {
+		ids[i], resolvedBy[i] = r.ID, r.ResolvedBy
+		severity[i], factors[i], description[i], status[i] = r.Severity, r.Factors, r.Description, r.Status
+		score[i], actionTaken[i], subjectKey[i] = r.Score, r.ActionTaken, r.SubjectKey
+		updatedAt[i], resolvedAt[i] = r.UpdatedAt, r.ResolvedAt
+	}
+	res, err := repo.db.conn(ctx).NewRaw(`UPDATE risks AS r SET severity = d.severity, score = d.score, factors = d.factors,
+		description = d.description, status = d.status, action_taken = d.action_taken, updated_at = d.updated_at,
+		resolved_at = d.resolved_at, resolved_by = d.resolved_by, subject_key = d.subject_key
+		FROM unnest(?::bigint[], ?::text[], ?::float8[], ?::jsonb[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bigint[], ?::text[])
+			AS d(id, severity, score, factors, description, status, action_taken, updated_at, resolved_at, resolved_by, subject_key)
+		WHERE r.id = d.id`,
+		pgdialect.Array(ids), pgdialect.Array(severity), pgdialect.Array(score), pgdialect.Array(factors), pgdialect.Array(description),
+		pgdialect.Array(status), pgdialect.Array(actionTaken), pgdialect.Array(updatedAt), pgdialect.Array(resolvedAt),
+		pgdialect.Array(resolvedBy), pgdialect.Array(subjectKey)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save %d risks: %w", n, translate(err, thingRisk))
+	}
+	if got, err := res.RowsAffected(); err == nil && got != int64(n) {
+		return fmt.Errorf("save %d risks: %d rows updated", n, got)
+	}
+	return nil
 }

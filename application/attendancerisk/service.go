@@ -148,10 +148,11 @@ func (s *Service) window() (risk.AttendanceWindow, time.Time) {
 }
 
 // assessSet decides for a set of students from their figures, reading
-// their open records in one query: a transaction only for the students
-// whose record must change (an update reads the figures again under the
-// record's lock). A student that fails is counted in rep and returned in
-// failed; err is a failure of the whole set.
+// their open records in one query. Records that must change are updated
+// together in one transaction, which reads their figures again under the
+// records' locks; a record to raise gets a transaction of its own. A
+// student that fails is counted in rep and returned in failed; err is a
+// failure of the whole set.
 func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigures, rep *Report) (failed []error, err error) {
 	ids := make([]int64, len(figures))
 	for i, f := range figures {
@@ -161,21 +162,52 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 	if err != nil {
 		return nil, fmt.Errorf("open attendance risks of %d students from %d: %w", len(ids), ids[0], err)
 	}
+	fail := func(studentID int64, err error) {
+		rep.Failed++
+		failed = append(failed, fmt.Errorf("student %d: %w", studentID, err))
+	}
+	var stale []staleRecord
 	for _, f := range figures {
 		var openRisk *risk.Risk
 		if r, has := open[f.StudentID]; has {
 			openRisk = &r
+			if s.mustUpdate(f, r) {
+				stale = append(stale, staleRecord{riskID: r.ID, studentID: f.StudentID})
+				continue
+			}
 		}
-		// The set's reads stand for this student's (an update reads the
-		// figures again under the record's lock); a concurrent run that
+		// The set's reads stand for this student's; a concurrent run that
 		// raised the record first makes it a conflict: read afresh then.
 		res, err := s.decide(ctx, f, openRisk)
 		if errors.Is(err, fault.ErrConflict) {
 			res, err = s.Reassess(ctx, f.StudentID)
 		}
 		if err != nil {
-			rep.Failed++
-			failed = append(failed, fmt.Errorf("student %d: %w", f.StudentID, err))
+			fail(f.StudentID, err)
+			continue
+		}
+		rep.add(res)
+	}
+	if len(stale) == 0 {
+		return failed, nil
+	}
+	results, again, err := s.updateSet(ctx, stale)
+	if err != nil {
+		// The set failed as a whole: each student on its own, so that one
+		// student's trouble does not hold back the others.
+		results, again = nil, nil
+		for _, r := range stale {
+			again = append(again, r.studentID)
+		}
+	}
+	for _, res := range results {
+		rep.add(res)
+	}
+	// Records a person resolved or deleted meanwhile: read afresh.
+	for _, id := range again {
+		res, err := s.Reassess(ctx, id)
+		if err != nil {
+			fail(id, err)
 			continue
 		}
 		rep.add(res)
@@ -332,9 +364,6 @@ func asID(v any) (int64, bool) {
 	return id, id > 0
 }
 
-// errUnchanged aborts an update that would write nothing.
-var errUnchanged = errors.New("attendance risk unchanged")
-
 // Reassess brings the student's attendance record in line with their
 // figures now. A concurrent run that created the record first, or a
 // person who resolved it meanwhile, makes the first try a conflict; the
@@ -369,7 +398,7 @@ func (s *Service) reassess(ctx context.Context, studentID int64) (Result, error)
 // just before: raises, updates (reading the figures again under the
 // record's lock) or leaves it.
 func (s *Service) decide(ctx context.Context, f risk.AttendanceFigures, openRisk *risk.Risk) (Result, error) {
-	w, now := s.window()
+	_, now := s.window()
 	studentID := f.StudentID
 	res := Result{StudentID: studentID, Action: None}
 	a := risk.AssessAttendance(f, s.cfg.Thresholds)
@@ -391,12 +420,26 @@ func (s *Service) decide(ctx context.Context, f risk.AttendanceFigures, openRisk
 		return s.create(ctx, studentID, a, now)
 	}
 	// Most marks leave a record as it is: find out without a transaction.
-	probe := *openRisk
-	if out, err := probe.ApplyAttendance(a, now); err != nil || !out.Changed {
+	if !s.mustUpdate(f, *openRisk) {
 		res.Action = Unchanged
-		return res, err
+		return res, nil
 	}
-	return s.update(ctx, openRisk.ID, studentID, w, now)
+	results, again, err := s.updateSet(ctx, []staleRecord{{riskID: openRisk.ID, studentID: studentID}})
+	switch {
+	case err != nil:
+		return res, err
+	case len(again) > 0:
+		// Resolved or deleted since it was read: Reassess reads afresh.
+		return res, fault.Newf(fault.Conflict, "attendance risk %d of student %d changed meanwhile", openRisk.ID, studentID)
+	}
+	return results[0], nil
+}
+
+// mustUpdate reports whether the figures change the open record (read
+// without a lock: updateSet decides again under it).
+func (s *Service) mustUpdate(f risk.AttendanceFigures, open risk.Risk) bool {
+	out, err := open.ApplyAttendance(risk.AssessAttendance(f, s.cfg.Thresholds), s.d.Clock.Now())
+	return err == nil && out.Changed
 }
 
 // create raises the record, with its event, audit entry and
@@ -430,59 +473,113 @@ func (s *Service) create(ctx context.Context, studentID int64, a risk.Attendance
 	return res, nil
 }
 
-// update applies the assessment to the open record under its write lock,
-// reading the figures again under it, so of two runs for one student the
-// later one writes what the later figures say.
-func (s *Service) update(ctx context.Context, riskID, studentID int64, w risk.AttendanceWindow, now time.Time) (Result, error) {
-	res := Result{StudentID: studentID, Action: Updated}
-	err := s.d.Tx.InTx(ctx, func(ctx context.Context) error {
-		var before risk.Risk
-		var out risk.AttendanceOutcome
-		after, err := s.d.Risks.Update(ctx, riskID, func(r *risk.Risk) error {
-			before = *r
-			f, err := s.d.Stats.StudentFigures(ctx, studentID, w)
+// staleRecord is an open record its student's figures would change.
+type staleRecord struct {
+	riskID, studentID int64
+}
+
+// updateSet applies the students' figures to their open records in one
+// transaction: it locks the records, reads the figures again under the
+// locks (so of two runs for one student the later one writes what the
+// later figures say), saves what changed in one statement, and appends
+// their risk.changed events and audit entries in one statement each. The
+// students whose record is no longer open, or no longer exists, come
+// back in again, for a fresh assessment.
+func (s *Service) updateSet(ctx context.Context, stale []staleRecord) (results []Result, again []int64, err error) {
+	w, now := s.window()
+	studentOf := make(map[int64]int64, len(stale))
+	unseen := make(map[int64]bool, len(stale))
+	riskIDs := make([]int64, len(stale))
+	studentIDs := make([]int64, len(stale))
+	for i, r := range stale {
+		studentOf[r.riskID] = r.studentID
+		unseen[r.riskID] = true
+		riskIDs[i], studentIDs[i] = r.riskID, r.studentID
+	}
+	err = s.d.Tx.InTx(ctx, func(ctx context.Context) error {
+		results, again = results[:0], again[:0]
+		before := map[int64]risk.Risk{}
+		outcomes := map[int64]risk.AttendanceOutcome{}
+		saved, err := s.d.Risks.UpdateMany(ctx, riskIDs, func(rs []risk.Risk) ([]risk.Risk, error) {
+			fs, err := s.d.Stats.StudentsFigures(ctx, studentIDs, w)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			f.StudentID = studentID
-			if out, err = r.ApplyAttendance(risk.AssessAttendance(f, s.cfg.Thresholds), now); err != nil {
-				return err
+			figures := make(map[int64]risk.AttendanceFigures, len(fs))
+			for _, f := range fs {
+				figures[f.StudentID] = f
 			}
-			if !out.Changed {
-				return errUnchanged
+			var changed []risk.Risk
+			for _, r := range rs {
+				studentID := studentOf[r.ID]
+				delete(unseen, r.ID)
+				f, ok := figures[studentID]
+				if !ok {
+					f = risk.AttendanceFigures{StudentID: studentID}
+				}
+				prev := r
+				out, err := r.ApplyAttendance(risk.AssessAttendance(f, s.cfg.Thresholds), now)
+				switch {
+				case errors.Is(err, risk.ErrAlreadyResolved):
+					again = append(again, studentID)
+					continue
+				case err != nil:
+					return nil, fmt.Errorf("student %d: %w", studentID, err)
+				case !out.Changed:
+					results = append(results, Result{StudentID: studentID, Action: Unchanged})
+					continue
+				}
+				before[r.ID], outcomes[r.ID] = prev, out
+				changed = append(changed, r)
 			}
-			return nil
+			// Records deleted since they were read.
+			for _, r := range stale {
+				if unseen[r.riskID] {
+					again = append(again, r.studentID)
+				}
+			}
+			return changed, nil
 		})
 		if err != nil {
 			return err
 		}
-		if out.Resolved {
-			res.Action = Resolved
+		events := make([]event.Event, 0, len(saved))
+		entries := make([]audit.Entry, 0, len(saved))
+		for _, after := range saved {
+			id := fmt.Sprint(after.ID)
+			prev, next := apprisk.Snapshot(before[after.ID]), apprisk.Snapshot(after)
+			payload := apprisk.Snapshot(after)
+			payload["previous"] = changed(prev, next)
+			events = append(events, event.New(s.d.IDs.NewID(), event.RiskChanged, resource, id, now, payload))
+			entries = append(entries, systemEntry(now, audit.ActionUpdate, id).Change(prev, next))
 		}
-		id := fmt.Sprint(riskID)
-		prev, next := apprisk.Snapshot(before), apprisk.Snapshot(after)
-		payload := apprisk.Snapshot(after)
-		payload["previous"] = changed(prev, next)
-		if err := s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.RiskChanged, resource, id, now, payload)); err != nil {
+		if err := s.d.Outbox.Append(ctx, events...); err != nil {
 			return err
 		}
-		if err := s.d.Audit.Record(ctx, systemEntry(now, audit.ActionUpdate, id).Change(prev, next)); err != nil {
+		if err := s.d.Audit.RecordMany(ctx, entries); err != nil {
 			return err
 		}
-		if out.BecameCritical && !out.Resolved {
-			n, err := s.notify(ctx, after, KindCritical, now)
-			res.Notified = n
-			return err
+		for _, after := range saved {
+			out := outcomes[after.ID]
+			res := Result{StudentID: studentOf[after.ID], Action: Updated}
+			if out.Resolved {
+				res.Action = Resolved
+			}
+			if out.BecameCritical && !out.Resolved {
+				n, err := s.notify(ctx, after, KindCritical, now)
+				if err != nil {
+					return err
+				}
+				res.Notified = n
+			}
+			results = append(results, res)
 		}
 		return nil
 	})
-	if errors.Is(err, errUnchanged) {
-		return Result{StudentID: studentID, Action: Unchanged}, nil
-	}
 	if err != nil {
-		return Result{StudentID: studentID, Action: None}, err
+		return nil, nil, err
 	}
-	return res, nil
+	return results, again, nil
 }
 
 func systemEntry(now time.Time, action, id string) audit.Entry {

@@ -3,6 +3,7 @@ package attendancerisk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -51,7 +52,6 @@ type world struct {
 	stats    *mocks.AttendanceStats
 	risks    *mocks.RiskRepository
 	audit    *mocks.AuditLog
-	outbox   *mocks.Outbox
 	notes    *mocks.NotificationRepository
 	svc      *attendancerisk.Service
 	figs     map[int64]risk.AttendanceFigures
@@ -64,18 +64,26 @@ type world struct {
 	audience ports.RiskAudience
 	nextID   int64
 	reads    int // StudentFigures calls
+	// setReads and locked are the students of each StudentsFigures call
+	// and the records of each UpdateMany call; auditCalls counts RecordMany.
+	setReads   [][]int64
+	locked     [][]int64
+	auditCalls int
 	// hooks for failure paths
 	onCreate   func(r *risk.Risk) error
 	elsewhere  func()
 	figuresErr error
-	outboxErr  error
+	// lockErr fails the next lockErrs UpdateMany calls (one when zero).
+	lockErr   error
+	lockErrs  int
+	outboxErr error
 }
 
 // newWorld builds the agent; strict leaves every mock without
 // expectations, so any port call fails the test.
 func newWorld(t *testing.T, strict bool) *world {
 	w := &world{t: t, stats: mocks.NewAttendanceStats(t), risks: mocks.NewRiskRepository(t), audit: mocks.NewAuditLog(t),
-		outbox: mocks.NewOutbox(t), notes: mocks.NewNotificationRepository(t), figs: map[int64]risk.AttendanceFigures{},
+		notes: mocks.NewNotificationRepository(t), figs: map[int64]risk.AttendanceFigures{},
 		open: map[int64]risk.Risk{}, nextID: 100,
 		audience: ports.RiskAudience{StudentName: "Asha Rao", RollNo: "CS01", Department: "Computer Science",
 			StudentUser: []int64{11}, Staff: []int64{21, 22}, Admins: []int64{1}}}
@@ -85,7 +93,7 @@ func newWorld(t *testing.T, strict bool) *world {
 	ids.EXPECT().NewID().Return("event-1").Maybe()
 	tx := mocks.NewTxRunner(t)
 	svc, err := attendancerisk.NewService(attendancerisk.Config{Location: time.UTC, Thresholds: thresholds, PageSize: 2},
-		attendancerisk.Deps{Stats: w.stats, Risks: w.risks, Audit: w.audit, Outbox: w.outbox, Tx: tx, Clock: clock, IDs: ids,
+		attendancerisk.Deps{Stats: w.stats, Risks: w.risks, Audit: w.audit, Outbox: outbox{w}, Tx: tx, Clock: clock, IDs: ids,
 			Notify: appnotification.NewService(w.notes, clock)})
 	require.NoError(t, err)
 	w.svc = svc
@@ -133,34 +141,62 @@ func newWorld(t *testing.T, strict bool) *world {
 		w.open[*r.StudentID] = *r
 		return nil
 	}).Maybe()
-	w.risks.EXPECT().Update(anyArg, anyArg, anyArg).RunAndReturn(func(_ context.Context, id int64, fn func(*risk.Risk) error) (risk.Risk, error) {
-		for sid, r := range w.open {
-			if r.ID != id {
-				continue
+	w.risks.EXPECT().UpdateMany(anyArg, anyArg, anyArg).RunAndReturn(func(_ context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error) {
+		w.locked = append(w.locked, ids)
+		if w.lockErr != nil {
+			err := w.lockErr
+			if w.lockErrs--; w.lockErrs <= 0 {
+				w.lockErr = nil
 			}
-			cp := r
-			if err := fn(&cp); err != nil {
-				return risk.Risk{}, err
+			return nil, err
+		}
+		var rs []risk.Risk
+		for _, id := range ids { // what the store has under these ids, open or not
+			for _, r := range w.open {
+				if r.ID == id {
+					rs = append(rs, r)
+				}
 			}
-			if cp.Status == risk.Resolved {
-				delete(w.open, sid)
-				w.resolved = append(w.resolved, cp)
+			for _, r := range w.resolved {
+				if r.ID == id {
+					rs = append(rs, r)
+				}
+			}
+		}
+		changed, err := fn(rs)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range changed {
+			if r.Status == risk.Resolved {
+				delete(w.open, *r.StudentID)
+				w.resolved = append(w.resolved, r)
 			} else {
-				w.open[sid] = cp
+				w.open[*r.StudentID] = r
 			}
-			return cp, nil
 		}
-		return risk.Risk{}, fault.New(fault.NotFound, "Risk not found")
+		return changed, nil
 	}).Maybe()
-	w.outbox.EXPECT().Append(anyArg, anyArg).RunAndReturn(func(_ context.Context, evs ...event.Event) error {
-		if w.outboxErr != nil {
-			return w.outboxErr
+	w.stats.EXPECT().StudentsFigures(anyArg, anyArg, window).RunAndReturn(func(_ context.Context, ids []int64, _ risk.AttendanceWindow) ([]risk.AttendanceFigures, error) {
+		w.setReads = append(w.setReads, ids)
+		if w.figuresErr != nil {
+			return nil, w.figuresErr
 		}
-		w.events = append(w.events, evs...)
-		return nil
+		var out []risk.AttendanceFigures
+		for _, id := range ids {
+			f := w.figs[id]
+			f.StudentID = id
+			out = append(out, f)
+		}
+		return out, nil
 	}).Maybe()
 	w.audit.EXPECT().Record(anyArg, anyArg).RunAndReturn(func(_ context.Context, e audit.Entry) error {
 		w.entries = append(w.entries, e)
+		return nil
+	}).Maybe()
+	w.audit.EXPECT().RecordMany(anyArg, anyArg).RunAndReturn(func(_ context.Context, es []audit.Entry) error {
+		w.entries = append(w.entries, es...)
+		w.auditCalls++
 		return nil
 	}).Maybe()
 	w.stats.EXPECT().LatestResolved(anyArg, anyArg).RunAndReturn(func(_ context.Context, id int64) (risk.Risk, error) {
@@ -180,6 +216,28 @@ func newWorld(t *testing.T, strict bool) *world {
 	}).Maybe()
 	return w
 }
+
+// outbox records what the agent appends, any number of events at a time
+// (the agent uses no other outbox method).
+type outbox struct {
+	w *world
+}
+
+func (o outbox) Append(_ context.Context, evs ...event.Event) error {
+	if o.w.outboxErr != nil {
+		return o.w.outboxErr
+	}
+	o.w.events = append(o.w.events, evs...)
+	return nil
+}
+
+func (outbox) Pending(context.Context, int) ([]event.Event, error) { panic("not used by the agent") }
+func (outbox) Claim(context.Context, int) (int, error)             { panic("not used by the agent") }
+func (outbox) Claimed(context.Context, int) ([]ports.BatchedEvent, error) {
+	panic("not used by the agent")
+}
+func (outbox) MarkRelayed(context.Context, []string, time.Time) error { panic("not used by the agent") }
+func (outbox) PruneRelayed(context.Context, time.Time) (int, error)   { panic("not used by the agent") }
 
 func figs(present, late, absent, excused, streak int) risk.AttendanceFigures {
 	return risk.AttendanceFigures{Present: present, Late: late, Absent: absent, Excused: excused, ConsecutiveAbsences: streak}
@@ -412,7 +470,9 @@ func TestReassessUpdatesInPlace(t *testing.T) {
 	res, err := w.svc.Reassess(ctx, 7)
 	require.NoError(t, err)
 	assert.Equal(t, attendancerisk.Result{StudentID: 7, Action: attendancerisk.Updated}, res)
-	assert.Equal(t, 2, w.reads, "the figures are read again under the record's lock")
+	assert.Equal(t, 1, w.reads)
+	assert.Equal(t, [][]int64{{7}}, w.setReads, "the figures are read again under the record's lock")
+	assert.Equal(t, [][]int64{{seeded.ID}}, w.locked)
 	r := w.open[7]
 	assert.Equal(t, seeded.ID, r.ID)
 	assert.Equal(t, risk.High, r.Severity)
@@ -446,12 +506,10 @@ func TestReassessUnchangedUnderTheLockWritesNothing(t *testing.T) {
 	w.seed(figs(11, 0, 9, 0, 0))
 	w.figs[7] = figs(14, 0, 6, 0, 0)
 	w.stats.ExpectedCalls = nil // the figures change back between the read and the lock
-	reads := []risk.AttendanceFigures{figs(14, 0, 6, 0, 0), figs(11, 0, 9, 0, 0)}
-	w.stats.EXPECT().StudentFigures(anyArg, int64(7), window).RunAndReturn(func(context.Context, int64, risk.AttendanceWindow) (risk.AttendanceFigures, error) {
-		f := reads[0]
-		reads = reads[1:]
-		return f, nil
-	}).Twice()
+	w.stats.EXPECT().StudentFigures(anyArg, int64(7), window).Return(figs(14, 0, 6, 0, 0), nil).Once()
+	underLock := figs(11, 0, 9, 0, 0)
+	underLock.StudentID = 7
+	w.stats.EXPECT().StudentsFigures(anyArg, []int64{7}, window).Return([]risk.AttendanceFigures{underLock}, nil).Once()
 	res, err := w.svc.Reassess(ctx, 7)
 	require.NoError(t, err)
 	assert.Equal(t, attendancerisk.Unchanged, res.Action)
@@ -574,7 +632,8 @@ func TestRunNightly(t *testing.T) {
 	rep, err := w.svc.RunNightly(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, attendancerisk.Report{Assessed: 4, Created: 1, Resolved: 1, Unchanged: 1, Notified: 3}, rep)
-	assert.Equal(t, 1, w.reads, "the page's figures stand for each student's; only 9's are read again, under its record's lock")
+	assert.Zero(t, w.reads, "the page's figures stand for each student's")
+	assert.Equal(t, [][]int64{{9}}, w.setReads, "only 9's are read again, under its record's lock")
 	assert.Contains(t, w.open, int64(5))
 	assert.NotContains(t, w.open, int64(9))
 	assert.Equal(t, map[string]int{"assessed": 4, "created": 1, "updated": 0, "resolved": 1, "unchanged": 1, "held": 0, "notified": 3, "failed": 0},
@@ -685,9 +744,7 @@ func TestOnEventsAssessesEachStudentOnceInTwoStatements(t *testing.T) {
 	w := newWorld(t, false)
 	w.seed(figs(11, 0, 9, 0, 0)) // student 7: open, unchanged by its marks
 	open7 := w.open[7]
-	fine, atRisk, unchanged := figs(20, 0, 0, 0, 0), figs(0, 0, 6, 0, 6), figs(11, 0, 9, 0, 0)
-	fine.StudentID, atRisk.StudentID, unchanged.StudentID = 3, 5, 7
-	w.figs[5] = atRisk
+	w.figs[3], w.figs[5], w.figs[7] = figs(20, 0, 0, 0, 0), figs(0, 0, 6, 0, 6), figs(11, 0, 9, 0, 0)
 	mark := func(id string, student float64) jobs.Event {
 		e := marked(map[string]any{"student_id": student})
 		e.ID = id
@@ -695,18 +752,107 @@ func TestOnEventsAssessesEachStudentOnceInTwoStatements(t *testing.T) {
 	}
 	outside := marked(map[string]any{"student_id": 9.0, "date": "2025-01-06"}) // before the window
 	es := []jobs.Event{mark("a", 7), mark("b", 5), mark("c", 3), mark("d", 7), outside}
-	w.stats.EXPECT().StudentsFigures(anyArg, []int64{7, 5, 3}, window).Return([]risk.AttendanceFigures{fine, atRisk, unchanged}, nil).Once()
-	w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{3, 5, 7}).Return(map[int64]risk.Risk{7: open7}, nil).Once()
+	w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{7, 5, 3}).Return(map[int64]risk.Risk{7: open7}, nil).Once()
 
 	rep, err := w.svc.OnEvents(ctx, es)
 	require.NoError(t, err)
 	assert.Equal(t, attendancerisk.Report{Assessed: 3, Created: 1, Unchanged: 1, Notified: rep.Notified}, rep)
 	assert.Positive(t, rep.Notified)
 	assert.Zero(t, w.reads, "the job's figures stand for each student's: student 5's record is raised without another read")
+	assert.Equal(t, [][]int64{{7, 5, 3}}, w.setReads)
 	assert.Contains(t, w.open, int64(5))
 
 	// A failing student fails the job, so the queue retries it.
-	w.stats.EXPECT().StudentsFigures(anyArg, []int64{7, 5}, window).Return(nil, errDB).Once()
+	w.figuresErr = errDB
 	_, err = w.svc.OnEvents(ctx, es[:2])
 	require.ErrorIs(t, err, errDB)
+}
+
+// openFor opens a record for the student as the agent would have for f.
+func (w *world) openFor(student int64, f risk.AttendanceFigures) risk.Risk {
+	w.t.Helper()
+	r, err := risk.NewAttendanceRisk(risk.AssessAttendance(f, thresholds), student, attendancerisk.Name, now.Add(-48*time.Hour))
+	require.NoError(w.t, err)
+	w.nextID++
+	r.ID = w.nextID
+	w.open[student] = r
+	return r
+}
+
+// TestOnEventsUpdatesTheRecordsThatChangeTogether: of a job's students
+// whose open records must change, the records are locked, their figures
+// read again and the records saved, with their events and audit entries,
+// in one transaction; a record a person resolved meanwhile is left out of
+// it and assessed afresh.
+func TestOnEventsUpdatesTheRecordsThatChangeTogether(t *testing.T) {
+	medium, high, critical, clear := figs(14, 0, 6, 0, 0), figs(11, 0, 9, 0, 0), figs(11, 0, 14, 0, 5), figs(20, 0, 0, 0, 0)
+	setUp := func(t *testing.T) (*world, []jobs.Event, map[int64]risk.Risk) {
+		w := newWorld(t, false)
+		r7, r8, r9 := w.openFor(7, medium), w.openFor(8, high), w.openFor(9, high)
+		r10, r11 := w.openFor(10, high), w.openFor(11, high)
+		w.figs[7], w.figs[8], w.figs[9], w.figs[10], w.figs[11] = high, clear, critical, high, high
+		read := map[int64]risk.Risk{7: r7, 8: r8, 9: r9, 10: r10, 11: r11}
+		w.figs[10] = figs(11, 0, 10, 0, 0) // still high, but another score
+		var es []jobs.Event
+		for _, id := range []float64{7, 8, 9, 10, 11} {
+			es = append(es, marked(map[string]any{"student_id": id}))
+		}
+		// A person resolves 10's record after the job read it.
+		at, by := now.Add(-time.Minute), int64(3)
+		r10.Status, r10.ResolvedAt, r10.ResolvedBy = risk.Resolved, &at, &by
+		delete(w.open, 10)
+		w.resolved = append(w.resolved, r10)
+		w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{7, 8, 9, 10, 11}).Return(read, nil).Once()
+		return w, es, read
+	}
+	check := func(t *testing.T, w *world, rep attendancerisk.Report, read map[int64]risk.Risk) {
+		assert.Equal(t, attendancerisk.Report{Assessed: 5, Updated: 2, Resolved: 1, Unchanged: 1, Held: 1, Notified: 3}, rep)
+		assert.Equal(t, risk.High, w.open[7].Severity)
+		assert.NotContains(t, w.open, int64(8), "recovered: resolved automatically")
+		assert.Equal(t, risk.Critical, w.open[9].Severity)
+		assert.NotContains(t, w.open, int64(10), "a person's resolution stands")
+		assert.Equal(t, read[11], w.open[11])
+		require.Len(t, w.events, 3)
+		require.Len(t, w.entries, 3)
+		for i, e := range w.events {
+			assert.Equal(t, event.RiskChanged, e.Type)
+			assert.Equal(t, e.AggregateID, w.entries[i].ResourceID)
+			assert.Equal(t, audit.ActionUpdate, w.entries[i].Action)
+		}
+		require.Len(t, w.sent, 3, "9 became critical: the student and two staff are told")
+		for _, n := range w.sent {
+			assert.Equal(t, attendancerisk.KindCritical, n.Kind)
+			assert.Equal(t, fmt.Sprint(read[9].ID), n.ResourceID)
+		}
+	}
+	t.Run("one transaction", func(t *testing.T) {
+		w, es, read := setUp(t)
+		rep, err := w.svc.OnEvents(ctx, es)
+		require.NoError(t, err)
+		check(t, w, rep, read)
+		assert.Equal(t, []string{"commit"}, w.txs)
+		assert.Equal(t, [][]int64{{read[7].ID, read[8].ID, read[9].ID, read[10].ID}}, w.locked)
+		assert.Equal(t, [][]int64{{7, 8, 9, 10, 11}, {7, 8, 9, 10}}, w.setReads, "the job's figures, then theirs again under the locks")
+		assert.Equal(t, 1, w.auditCalls)
+		assert.Equal(t, 1, w.reads, "only 10 is read afresh")
+	})
+	t.Run("a failing set falls back to each student on their own", func(t *testing.T) {
+		w, es, read := setUp(t)
+		w.lockErr = errDB
+		rep, err := w.svc.OnEvents(ctx, es)
+		require.NoError(t, err)
+		check(t, w, rep, read)
+		assert.Equal(t, []string{"rollback", "commit", "commit", "commit"}, w.txs)
+	})
+	t.Run("a failing student fails the job after the others", func(t *testing.T) {
+		w, es, _ := setUp(t)
+		w.lockErr, w.lockErrs = errDB, 2 // the set and student 7 fail
+		rep, err := w.svc.OnEvents(ctx, es)
+		require.ErrorIs(t, err, errDB)
+		assert.ErrorContains(t, err, "student 7")
+		assert.Equal(t, 1, rep.Failed)
+		assert.Equal(t, attendancerisk.Report{Assessed: 4, Updated: 1, Resolved: 1, Unchanged: 1, Held: 1, Failed: 1, Notified: 3}, rep)
+		assert.Equal(t, risk.Medium, w.open[7].Severity, "7 unchanged")
+		assert.Equal(t, risk.Critical, w.open[9].Severity)
+	})
 }

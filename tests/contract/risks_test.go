@@ -40,6 +40,8 @@ func TestRiskStore(t *testing.T) {
 		{"OpenForStudent", testRiskOpenForStudent},
 		{"UpdateAbortAndRollback", testRiskUpdateAbort},
 		{"ConcurrentResolve", testRiskConcurrentResolve},
+		{"UpdateMany", testRiskUpdateMany},
+		{"UpdateManyConcurrent", testRiskUpdateManyConcurrent},
 		{"StudentDeleteUnlinks", testRiskStudentDelete},
 		{"StudentLookup", testStudentLookup},
 		{"Subject", testRiskSubject},
@@ -338,4 +340,133 @@ func testRiskSubject(t *testing.T, r *riskRepos) {
 	require.NoError(t, r.risks.Create(ctx, &second), "a resolved record does not block a new one")
 	manual := newRiskRecord(t, r, nil, "other", "low")
 	assert.Empty(t, manual.SubjectKey)
+}
+
+func testRiskUpdateMany(t *testing.T, r *riskRepos) {
+	ctx := context.Background()
+	s := newStudent(t, r.repos, "CS-001", nil)
+	a := newRiskRecord(t, r, &s.ID, "attendance", "high")
+	b := newRiskRecord(t, r, nil, "academic", "low")
+	c := newRiskRecord(t, r, nil, "other", "medium")
+
+	var seen []int64
+	saved, err := r.risks.UpdateMany(ctx, []int64{c.ID, 999999, a.ID, b.ID}, func(rs []risk.Risk) ([]risk.Risk, error) {
+		for _, x := range rs {
+			seen = append(seen, x.ID)
+		}
+		x, y := rs[0], rs[1] // a and b
+		x.Severity, x.Score, x.Description = risk.Critical, ptr(80.5), "Worse"
+		x.Factors = []risk.Factor{{Name: "attendance_rate", Value: 0.4, Weight: 1, Contribution: 60}, {Name: "trend", Value: nil}}
+		x.UpdatedAt = at(time.Hour)
+		resolvedAt := at(2 * time.Hour)
+		y.Status, y.ResolvedAt, y.ActionTaken, y.UpdatedAt = risk.Resolved, &resolvedAt, ptr("Talked"), at(2*time.Hour)
+		return []risk.Risk{x, y}, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{a.ID, b.ID, c.ID}, seen, "the records that exist, in id order")
+	require.Len(t, saved, 2)
+	for _, x := range saved {
+		got, err := r.risks.Get(ctx, x.ID)
+		require.NoError(t, err)
+		assert.Equal(t, x, got, "risk %d is saved as returned", x.ID)
+	}
+	got, err := r.risks.Get(ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, risk.Critical, got.Severity)
+	assert.Equal(t, 80.5, *got.Score)
+	assert.Equal(t, at(time.Hour), got.UpdatedAt)
+	assert.Equal(t, a.CreatedAt, got.CreatedAt)
+	require.Len(t, got.Factors, 2)
+	assert.Nil(t, got.Factors[1].Value)
+	got, err = r.risks.Get(ctx, b.ID)
+	require.NoError(t, err)
+	assert.Equal(t, risk.Resolved, got.Status)
+	assert.Equal(t, at(2*time.Hour), *got.ResolvedAt)
+	assert.Nil(t, got.ResolvedBy)
+	assert.Nil(t, got.Score)
+	got, err = r.risks.Get(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, c, got, "a record fn does not return is left as it was")
+
+	// fn's error aborts: nothing is saved.
+	boom := errors.New("boom")
+	_, err = r.risks.UpdateMany(ctx, []int64{a.ID, c.ID}, func(rs []risk.Risk) ([]risk.Risk, error) {
+		rs[1].Severity = risk.Low
+		return nil, boom
+	})
+	require.ErrorIs(t, err, boom)
+	// A record that was not loaded cannot be saved.
+	_, err = r.risks.UpdateMany(ctx, []int64{a.ID}, func(rs []risk.Risk) ([]risk.Risk, error) {
+		x := c
+		x.Severity = risk.Low
+		return append(rs, x), nil
+	})
+	require.Error(t, err)
+	// Inside a transaction that rolls back, nothing stays.
+	err = r.tx.InTx(ctx, func(ctx context.Context) error {
+		if _, err := r.risks.UpdateMany(ctx, []int64{c.ID}, func(rs []risk.Risk) ([]risk.Risk, error) {
+			rs[0].Severity = risk.Low
+			return rs, nil
+		}); err != nil {
+			return err
+		}
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	got, err = r.risks.Get(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, c, got)
+	// Nothing to lock: fn is not called.
+	saved, err = r.risks.UpdateMany(ctx, nil, func([]risk.Risk) ([]risk.Risk, error) {
+		t.Error("fn called without records")
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, saved)
+}
+
+// testRiskUpdateManyConcurrent: runs over overlapping sets, named in
+// opposite orders, neither deadlock nor lose an update: the locks are
+// taken in id order and each run sees the one before it.
+func testRiskUpdateManyConcurrent(t *testing.T, r *riskRepos) {
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < 4; i++ {
+		x := newRiskRecord(t, r, nil, "other", "low")
+		_, err := r.risks.Update(ctx, x.ID, func(y *risk.Risk) error {
+			y.Score = ptr(0.0)
+			return nil
+		})
+		require.NoError(t, err)
+		ids = append(ids, x.ID)
+	}
+	reversed := []int64{ids[3], ids[2], ids[1], ids[0]}
+	const runs = 10
+	var wg sync.WaitGroup
+	errs := make([]error, 2*runs)
+	for i := 0; i < 2*runs; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			set := ids
+			if i%2 == 1 {
+				set = reversed
+			}
+			_, errs[i] = r.risks.UpdateMany(ctx, set, func(rs []risk.Risk) ([]risk.Risk, error) {
+				for j := range rs {
+					rs[j].Score = ptr(*rs[j].Score + 1)
+				}
+				return rs, nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		assert.NoError(t, err, "run %d", i)
+	}
+	for _, id := range ids {
+		got, err := r.risks.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, float64(2*runs), *got.Score, "risk %d: every run added one", id)
+	}
 }

@@ -128,6 +128,53 @@ func (_c *AuditLog_Record_Call) RunAndReturn(run func(context.Context, audit.Ent
 	return _c
 }
 
+// RecordMany provides a mock function with given fields: ctx, es
+func (_m *AuditLog) RecordMany(ctx context.Context, es []audit.Entry) error {
+	ret := _m.Called(ctx, es)
+
+	if len(ret) == 0 {
+		panic("no return value specified for RecordMany")
+	}
+
+	var r0 error
+	if rf, ok := ret.Get(0).(func(context.Context, []audit.Entry) error); ok {
+		r0 = rf(ctx, es)
+	} else {
+		r0 = ret.Error(0)
+	}
+
+	return r0
+}
+
+// AuditLog_RecordMany_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'RecordMany'
+type AuditLog_RecordMany_Call struct {
+	*mock.Call
+}
+
+// RecordMany is a helper method to define mock.On call
+//   - ctx context.Context
+//   - es []audit.Entry
+func (_e *AuditLog_Expecter) RecordMany(ctx interface{}, es interface{}) *AuditLog_RecordMany_Call {
+	return &AuditLog_RecordMany_Call{Call: _e.mock.On("RecordMany", ctx, es)}
+}
+
+func (_c *AuditLog_RecordMany_Call) Run(run func(ctx context.Context, es []audit.Entry)) *AuditLog_RecordMany_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].([]audit.Entry))
+	})
+	return _c
+}
+
+func (_c *AuditLog_RecordMany_Call) Return(_a0 error) *AuditLog_RecordMany_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *AuditLog_RecordMany_Call) RunAndReturn(run func(context.Context, []audit.Entry) error) *AuditLog_RecordMany_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewAuditLog creates a new instance of AuditLog. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewAuditLog(t interface {

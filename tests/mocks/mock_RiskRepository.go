@@ -417,6 +417,66 @@ func (_c *RiskRepository_Update_Call) RunAndReturn(run func(context.Context, int
 	return _c
 }
 
+// UpdateMany provides a mock function with given fields: ctx, ids, fn
+func (_m *RiskRepository) UpdateMany(ctx context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error) {
+	ret := _m.Called(ctx, ids, fn)
+
+	if len(ret) == 0 {
+		panic("no return value specified for UpdateMany")
+	}
+
+	var r0 []risk.Risk
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, []int64, func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error)); ok {
+		return rf(ctx, ids, fn)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, []int64, func([]risk.Risk) ([]risk.Risk, error)) []risk.Risk); ok {
+		r0 = rf(ctx, ids, fn)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).([]risk.Risk)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, []int64, func([]risk.Risk) ([]risk.Risk, error)) error); ok {
+		r1 = rf(ctx, ids, fn)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// RiskRepository_UpdateMany_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'UpdateMany'
+type RiskRepository_UpdateMany_Call struct {
+	*mock.Call
+}
+
+// UpdateMany is a helper method to define mock.On call
+//   - ctx context.Context
+//   - ids []int64
+//   - fn func([]risk.Risk)([]risk.Risk , error)
+func (_e *RiskRepository_Expecter) UpdateMany(ctx interface{}, ids interface{}, fn interface{}) *RiskRepository_UpdateMany_Call {
+	return &RiskRepository_UpdateMany_Call{Call: _e.mock.On("UpdateMany", ctx, ids, fn)}
+}
+
+func (_c *RiskRepository_UpdateMany_Call) Run(run func(ctx context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error))) *RiskRepository_UpdateMany_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].([]int64), args[2].(func([]risk.Risk) ([]risk.Risk, error)))
+	})
+	return _c
+}
+
+func (_c *RiskRepository_UpdateMany_Call) Return(_a0 []risk.Risk, _a1 error) *RiskRepository_UpdateMany_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *RiskRepository_UpdateMany_Call) RunAndReturn(run func(context.Context, []int64, func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error)) *RiskRepository_UpdateMany_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewRiskRepository creates a new instance of RiskRepository. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewRiskRepository(t interface {
