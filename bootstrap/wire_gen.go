@@ -356,7 +356,7 @@ func InitializeAPI(ctx context.Context, cfg config.Config, v Version, log *slog.
 		ConflictScan:        conflictscanService,
 		Anomalies:           anomalyService,
 	}
-	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, exportService, log)
+	worker, err := embeddedWorker(cfg, o, bootstrapBackground, relayService, agents, studentService, exportService, db, log)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -541,7 +541,7 @@ func InitializeWorker(ctx context.Context, cfg config.Config, log *slog.Logger) 
 		IDs:     iDs,
 	}
 	exportService := export.NewService(config7, exportDeps)
-	worker, err := newWorker(bootstrapBackground, service, agents, studentService, exportService, log)
+	worker, err := newWorker(bootstrapBackground, service, agents, studentService, exportService, db, log)
 	if err != nil {
 		cleanup3()
 		cleanup2()

@@ -57,6 +57,9 @@ type Config struct {
 type DB struct {
 	bun     *bun.DB
 	dialect string
+	// dsn is the driver's data source name (ListenOutbox dials it).
+	dsn   string
+	watch *OutboxWatch
 }
 
 // Open connects to the database cfg.URL names, checks it answers and returns
@@ -84,7 +87,8 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 		bdb = bdb.WithQueryHook(bundebug.NewQueryHook(bundebug.WithVerbose(true), bundebug.WithWriter(os.Stderr)))
 	}
 
-	db := &DB{bun: bdb, dialect: dialect}
+	db := &DB{bun: bdb, dialect: dialect, dsn: dsn}
+	db.watch = &OutboxWatch{c: make(chan struct{}, 1), db: db}
 	if err := db.Ping(ctx); err != nil {
 		_ = bdb.Close()
 		return nil, nil, fmt.Errorf("open %s database: %w", dialect, err)

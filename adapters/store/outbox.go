@@ -51,11 +51,13 @@ func (o *Outbox) Append(ctx context.Context, events ...event.Event) error {
 			Payload: payload, OccurredAt: stamp(e.OccurredAt)}
 	}
 	if o.db.postgres() && len(rows) > 1 {
-		return o.appendArrays(ctx, rows)
-	}
-	if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		if err := o.appendArrays(ctx, rows); err != nil {
+			return err
+		}
+	} else if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
 		return fmt.Errorf("append events: %w", translate(err, "Event"))
 	}
+	o.db.afterCommit(ctx, o.db.watch.signal)
 	return nil
 }
 

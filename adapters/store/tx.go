@@ -38,8 +38,12 @@ func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error)
 
 // AfterCommit runs fn once the transaction in ctx commits, or at once when
 // ctx carries none of this database's.
-func (r *TxRunner) AfterCommit(ctx context.Context, fn func()) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == r.db {
+func (r *TxRunner) AfterCommit(ctx context.Context, fn func()) { r.db.afterCommit(ctx, fn) }
+
+// afterCommit runs fn once the transaction in ctx commits, or at once when
+// ctx carries none of this database's.
+func (db *DB) afterCommit(ctx context.Context, fn func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
 		st.after = append(st.after, fn)
 		return
 	}

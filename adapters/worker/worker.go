@@ -24,8 +24,20 @@ type Config struct {
 	// empty; a full batch is followed at once by the next.
 	RelayInterval time.Duration
 	RelayBatch    int
+	// Watch, when set, signals that events were appended: the relay then
+	// passes at once, but no sooner than RelayLinger after its last pass,
+	// so that a steady trickle of events still travels in batches.
+	Watch       OutboxWatch
+	RelayLinger time.Duration
 	// ShutdownTimeout bounds how long running jobs may take to finish.
 	ShutdownTimeout time.Duration
+}
+
+// OutboxWatch signals appended events (adapters/store's): C receives after
+// appends; Listen, run while the worker runs, hears other processes'.
+type OutboxWatch interface {
+	C() <-chan struct{}
+	Listen(ctx context.Context, log *slog.Logger)
 }
 
 // Scheduler enqueues periodic jobs; the embedded mode runs one inside
@@ -60,6 +72,9 @@ func New(cfg Config, runner queue.Runner, r *relay.Service, log *slog.Logger) *W
 	}
 	if cfg.RelayBatch <= 0 {
 		cfg.RelayBatch = 500
+	}
+	if cfg.RelayLinger <= 0 {
+		cfg.RelayLinger = 20 * time.Millisecond
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
@@ -158,16 +173,30 @@ func (w *Worker) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	w.log.Info("worker started", "relay_interval", w.cfg.RelayInterval.String())
+	var wake <-chan struct{} // nil without a watch: never ready
+	if w.cfg.Watch != nil {
+		wake = w.cfg.Watch.C()
+		listening, stopListening := context.WithCancel(ctx)
+		defer stopListening()
+		go w.cfg.Watch.Listen(listening, w.log)
+	}
+	w.log.Info("worker started", "relay_interval", w.cfg.RelayInterval.String(), "relay_woken", wake != nil)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return w.stop()
+		case <-wake:
+			if wait := w.cfg.RelayLinger - time.Since(last); wait > 0 {
+				timer.Reset(wait)
+				continue
+			}
 		case <-timer.C:
 		}
 		next := w.cfg.RelayInterval
+		last = time.Now()
 		moved, err := w.relay.Once(ctx, w.cfg.RelayBatch)
 		switch {
 		case err != nil && ctx.Err() == nil:

@@ -156,3 +156,64 @@ func TestAgentsRunOnTheirEventsAndJobs(t *testing.T) {
 		t.Fatal("the agent's own job did not run")
 	}
 }
+
+// watch is an OutboxWatch the test signals by hand.
+type watch struct {
+	c         chan struct{}
+	listening chan bool
+}
+
+func (w watch) C() <-chan struct{} { return w.c }
+
+func (w watch) Listen(ctx context.Context, _ *slog.Logger) {
+	w.listening <- true
+	<-ctx.Done()
+	w.listening <- false
+}
+
+// TestWatchWakesTheRelay: with an hour between polls, the relay still
+// passes as soon as the watch signals (after the first pass at start),
+// and the watch listens exactly while the worker runs.
+func TestWatchWakesTheRelay(t *testing.T) {
+	ob := mocks.NewOutbox(t)
+	passes := make(chan time.Time, 10)
+	ob.EXPECT().Claim(mock.Anything, 500).RunAndReturn(func(context.Context, int) (int, error) {
+		passes <- time.Now()
+		return 0, nil
+	})
+	ob.EXPECT().Claimed(mock.Anything, 2000).Return(nil, nil)
+	ob.EXPECT().MarkRelayed(mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	q := queue.NewInProcess(queue.InProcessConfig{Concurrency: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	wt := watch{c: make(chan struct{}, 1), listening: make(chan bool, 2)}
+	w := worker.New(worker.Config{RelayInterval: time.Hour, RelayLinger: 50 * time.Millisecond, Watch: wt}, q,
+		relay.NewService(ob, q, system.NewClock()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	assert.True(t, <-wt.listening)
+	first := <-passes // the pass at start
+
+	wt.c <- struct{}{} // within the linger of the first pass: it waits for it
+	var second time.Time
+	select {
+	case second = <-passes:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a signal within the linger was dropped")
+	}
+	assert.GreaterOrEqual(t, second.Sub(first), 50*time.Millisecond, "no sooner than the linger after the last pass")
+	time.Sleep(60 * time.Millisecond)
+	wt.c <- struct{}{}
+	select {
+	case <-passes:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a signal after the linger did not wake the relay")
+	}
+	select {
+	case <-passes:
+		t.Fatal("the relay passed without a signal before its interval")
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	require.NoError(t, <-done)
+	assert.False(t, <-wt.listening, "the watch stops listening with the worker")
+}

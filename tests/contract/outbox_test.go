@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -153,6 +155,84 @@ func TestOutboxClaims(t *testing.T) {
 			for b, size := range batches {
 				assert.LessOrEqual(t, size, 7, "batch %s", b)
 			}
+		})
+	}
+}
+
+// TestOutboxWatch: a relay hears of appended events when their
+// transaction commits (never of a rolled-back one), in this process, and
+// on PostgreSQL from another process's append through LISTEN/NOTIFY, also
+// after its listening connection was cut.
+func TestOutboxWatch(t *testing.T) {
+	signalled := func(w *store.OutboxWatch, within time.Duration) bool {
+		if within == 0 {
+			select {
+			case <-w.C():
+				return true
+			default:
+				return false
+			}
+		}
+		select {
+		case <-w.C():
+			return true
+		case <-time.After(within):
+			return false
+		}
+	}
+	for _, s := range testenv.Stores() {
+		t.Run(s.Name, func(t *testing.T) {
+			url := s.URL(t)
+			r := setup(t, url)
+			ob := store.NewOutbox(r.db)
+			ctx := context.Background()
+			w := r.db.OutboxWatch()
+			at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+			err := r.tx.InTx(ctx, func(ctx context.Context) error {
+				if err := ob.Append(ctx, event.New("w-1", event.AttendanceMarked, "attendance", "1", at, nil)); err != nil {
+					return err
+				}
+				assert.False(t, signalled(w, 0), "not before the commit")
+				return nil
+			})
+			require.NoError(t, err)
+			assert.True(t, signalled(w, 0), "at the commit")
+			err = r.tx.InTx(ctx, func(ctx context.Context) error {
+				if err := ob.Append(ctx, event.New("w-2", event.AttendanceMarked, "attendance", "1", at, nil)); err != nil {
+					return err
+				}
+				return errors.New("boom")
+			})
+			require.Error(t, err)
+			assert.False(t, signalled(w, 50*time.Millisecond), "a rolled-back append is no news")
+			require.NoError(t, ob.Append(ctx, event.New("w-3", event.AttendanceMarked, "attendance", "1", at, nil)))
+			assert.True(t, signalled(w, 0), "outside a transaction: at once")
+
+			if s.Name != "postgres" {
+				return
+			}
+			// Another process appends; this one listens.
+			other := setup(t, url)
+			listening, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				w.Listen(listening, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			}()
+			t.Cleanup(func() { stop(); <-done })
+			require.True(t, signalled(w, 5*time.Second), "a signal once listening, for what came before")
+			require.NoError(t, store.NewOutbox(other.db).Append(ctx, event.New("w-4", event.AttendanceMarked, "attendance", "1", at, nil)))
+			assert.True(t, signalled(w, 5*time.Second), "another process's append")
+			assert.False(t, signalled(w, 100*time.Millisecond), "one signal per append")
+
+			// The listening connection is cut: it reconnects and hears again.
+			var cut int
+			require.NoError(t, other.db.Bun().NewRaw("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN campus_outbox' AND datname = current_database()").Scan(ctx, &cut))
+			require.Equal(t, 1, cut)
+			require.True(t, signalled(w, 5*time.Second), "a signal once listening again")
+			require.NoError(t, store.NewOutbox(other.db).Append(ctx, event.New("w-5", event.AttendanceMarked, "attendance", "1", at, nil)))
+			assert.True(t, signalled(w, 5*time.Second), "another process's append after the cut")
 		})
 	}
 }
