@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	redisstorage "github.com/gofiber/storage/redis/v3"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/campus/campus/adapters/cache"
 	httpapi "github.com/campus/campus/adapters/http"
@@ -84,16 +83,17 @@ func httpConfig(c config.Config, v Version) httpapi.Config {
 }
 
 // limiterStorage shares the per-IP auth limit across replicas through Redis
-// when REDIS_URL is set, and keeps it in this process otherwise. The client
-// connects lazily: a Redis outage makes the limiter fail open, never the API.
+// when REDIS_URL is set (one server, Sentinel or Cluster: the storage takes
+// any go-redis client, and a counter is one key), and keeps it in this
+// process otherwise. The client connects lazily: a Redis outage makes the
+// limiter fail open, never the API.
 func limiterStorage(c config.Config) (fiber.Storage, func(), error) {
 	if !c.Redis.Enabled() {
 		return nil, func() {}, nil
 	}
-	opt, err := cache.RedisOptions(c.Redis.URL)
+	client, err := cache.OpenRedis(c.Redis.URL)
 	if err != nil {
 		return nil, nil, err
 	}
-	client := goredis.NewClient(opt)
 	return redisstorage.NewFromConnection(client), func() { _ = client.Close() }, nil
 }

@@ -1,6 +1,7 @@
 // Package cache implements the cache port with gocache: an in-process
 // store for the embedded mode, Redis when REDIS_URL is set (shared by every
-// replica), or nothing at all when ENABLE_CACHING=false.
+// replica; one server, Sentinel or Cluster, see adapters/redisconn), or
+// nothing at all when ENABLE_CACHING=false.
 package cache
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/campus/campus/adapters/redisconn"
 	"github.com/campus/campus/ports"
 
 	json "github.com/goccy/go-json"
@@ -25,7 +27,7 @@ import (
 // Config chooses the backend.
 type Config struct {
 	Enabled  bool
-	RedisURL string // empty: in-process memory
+	RedisURL string // empty: in-process memory; see redisconn.Parse for the forms
 	Prefix   string // namespaces keys in a shared Redis
 }
 
@@ -39,7 +41,7 @@ const (
 // Cache is the port's implementation.
 type Cache struct {
 	c       *gocachelib.Cache[string]
-	redis   *redis.Client
+	redis   redis.UniversalClient
 	backend string
 	prefix  string
 	hits    prometheus.Counter
@@ -65,11 +67,11 @@ func New(cfg Config) (*Cache, func(), error) {
 		c.backend = BackendMemory
 		c.c = gocachelib.New[string](gocachemem.NewGoCache(gocache.New(5*time.Minute, 10*time.Minute)))
 	default:
-		opt, err := RedisOptions(cfg.RedisURL)
+		rdb, err := OpenRedis(cfg.RedisURL)
 		if err != nil {
 			return nil, nil, err
 		}
-		c.redis = redis.NewClient(opt)
+		c.redis = rdb
 		c.backend = BackendRedis
 		c.c = gocachelib.New[string](gocacheredis.NewRedis(c.redis))
 		cleanup = func() { _ = c.redis.Close() }
@@ -77,18 +79,12 @@ func New(cfg Config) (*Cache, func(), error) {
 	return c, cleanup, nil
 }
 
-// RedisOptions parses a REDIS_URL into client options that fail at once
-// when Redis is down, so callers fall back to the database without waiting:
-// go-redis retries 3 times by default (0 means the default; -1 means none)
-// and redials 5 times.
-func RedisOptions(url string) (*redis.Options, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, time.Second
-	opt.MaxRetries, opt.DialerRetries = -1, 1
-	return opt, nil
+// OpenRedis opens a client for the cache or the rate limits: short
+// timeouts and no retries (redisconn turns them off), so that when Redis
+// is down callers fall back to the database without waiting. It connects
+// lazily; the caller closes it.
+func OpenRedis(url string) (redis.UniversalClient, error) {
+	return redisconn.Open(url, redisconn.Timeouts{Dial: 500 * time.Millisecond, Read: 500 * time.Millisecond, Write: 500 * time.Millisecond, Pool: time.Second})
 }
 
 // Backend names the store in use.
@@ -173,12 +169,17 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 		return nil
 	}
 	if c.redis != nil && len(keys) > 1 {
-		// One round trip for all keys, so an outage costs one timeout.
-		full := make([]string, len(keys))
-		for i, k := range keys {
-			full[i] = c.prefix + k
-		}
-		if err := c.redis.Del(ctx, full...).Err(); err != nil {
+		// One round trip for all keys, so an outage costs one timeout: a
+		// pipeline of one DEL per key, because on a Cluster the keys sit
+		// in different slots, which one DEL refuses (CROSSSLOT); go-redis
+		// sends each master its part of the pipeline at once.
+		_, err := c.redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Del(ctx, c.prefix+k)
+			}
+			return nil
+		})
+		if err != nil {
 			c.errs.Inc()
 			return fmt.Errorf("cache delete: %w", err)
 		}

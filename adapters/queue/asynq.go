@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/campus/campus/adapters/redisconn"
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/ports"
 )
@@ -19,6 +20,9 @@ import (
 // AsynqConfig configures both sides of the Redis backend. Zero values take
 // the defaults.
 type AsynqConfig struct {
+	// RedisURL is REDIS_URL: one server, Sentinel or Cluster (see
+	// redisconn.Parse). asynq keeps each queue's keys in one Cluster slot
+	// (their names carry the queue as a {hash tag}).
 	RedisURL string
 	// Concurrency is the number of tasks the runner processes at once
 	// (WORKER_CONCURRENCY); default runtime.NumCPU().
@@ -52,20 +56,16 @@ type AsynqConfig struct {
 // headerCreatedAt carries the enqueue time: asynq keeps none of its own.
 const headerCreatedAt = "campus-created-at"
 
-// redisClient opens a client that fails at once when Redis is down,
-// with the timeouts adapters/cache uses: go-redis would otherwise retry
-// three times and redial five.
-func redisClient(url string) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	// A Redis that is down refuses the dial at once; the read and write
-	// bounds only cap a hung one, and are loose enough that a busy machine
-	// does not turn a slow answer into an outage.
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.PoolTimeout = 500*time.Millisecond, 2*time.Second, 2*time.Second, 2*time.Second
-	opt.MaxRetries, opt.DialerRetries = -1, 1
-	return redis.NewClient(opt), nil
+// queueTimeouts: a Redis that is down refuses the dial at once; the read
+// and write bounds only cap a hung one, and are loose enough that a busy
+// machine does not turn a slow answer into an outage.
+var queueTimeouts = redisconn.Timeouts{Dial: 500 * time.Millisecond, Read: 2 * time.Second, Write: 2 * time.Second, Pool: 2 * time.Second}
+
+// redisClient opens a client that fails at once when Redis is down
+// (redisconn turns go-redis's retries and redials off), for any layout
+// REDIS_URL names.
+func redisClient(url string) (redis.UniversalClient, error) {
+	return redisconn.Open(url, queueTimeouts)
 }
 
 func (cfg AsynqConfig) retention() time.Duration {
@@ -234,7 +234,7 @@ type AsynqRunner struct {
 	cfg AsynqConfig
 	log *slog.Logger
 	mux *asynq.ServeMux
-	rdb *redis.Client
+	rdb redis.UniversalClient
 	srv *asynq.Server
 	err error // a bad RedisURL, reported by Start
 

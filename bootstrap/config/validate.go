@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/campus/campus/adapters/redisconn"
 )
 
 // Error lists every problem found in the configuration, so an operator
@@ -88,8 +90,9 @@ func (c Config) valueProblems() []string {
 		out = append(out, "DATABASE_URL names no SQLite file")
 	}
 	if c.Redis.URL != "" {
-		if p := checkURL("REDIS_URL", c.Redis.URL, []string{"redis", "rediss"}); p != "" {
-			out = append(out, p)
+		// The adapters' own parser: what passes here is what they open.
+		if _, err := redisconn.Parse(c.Redis.URL); err != nil {
+			out = append(out, "REDIS_URL: "+err.Error())
 		}
 	}
 	if c.TimeZone == "" {
