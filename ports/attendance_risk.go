@@ -27,13 +27,13 @@ type AttendanceStats interface {
 	// attendance (subject key risk.AttendanceSubject), by student id, in
 	// one query.
 	OpenAttendanceRisks(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error)
-	// LatestResolved is the student's most recently resolved attendance
-	// record (subject key risk.AttendanceSubject): fault.NotFound when
-	// there is none.
-	LatestResolved(ctx context.Context, studentID int64) (risk.Risk, error)
-	// Audience is who may hear about a student's attendance, in one query:
-	// fault.NotFound when there is no such student.
-	Audience(ctx context.Context, studentID int64) (RiskAudience, error)
+	// LatestResolvedOf is each student's most recently resolved attendance
+	// record (subject key risk.AttendanceSubject), by student id, in one
+	// query; a student without one is not in the map.
+	LatestResolvedOf(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error)
+	// Audiences is who may hear about each student's attendance, by
+	// student id, in one query; an unknown student is not in the map.
+	Audiences(ctx context.Context, studentIDs []int64) (map[int64]RiskAudience, error)
 }
 
 // RiskAudience is a student with the active accounts concerned: their own

@@ -12,6 +12,10 @@ import (
 type RiskRepository interface {
 	// Create inserts r and sets its ID.
 	Create(ctx context.Context, r *risk.Risk) error
+	// CreateMany inserts the records in one transaction and returns them,
+	// in order, with their IDs; a second open record about a subject is
+	// fault.Conflict and inserts none.
+	CreateMany(ctx context.Context, rs []risk.Risk) ([]risk.Risk, error)
 	Get(ctx context.Context, id int64) (risk.Risk, error)
 	// List returns one page of the records matching f, ordered by id.
 	List(ctx context.Context, f risk.Filter, p page.Request) (page.Result[risk.Risk], error)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -211,33 +210,59 @@ func (s *AttendanceStats) OpenAttendanceRisks(ctx context.Context, studentIDs []
 	return out, nil
 }
 
-// LatestResolved loads the student's most recently resolved attendance
-// record through the index on subject keys.
-func (s *AttendanceStats) LatestResolved(ctx context.Context, studentID int64) (risk.Risk, error) {
-	var row riskRow
-	err := s.db.conn(ctx).NewSelect().Model(&row).Where("r.subject_key = ?", risk.AttendanceSubject(studentID)).
-		Where("r.status = ?", string(risk.Resolved)).OrderExpr("r.resolved_at DESC, r.id DESC").Limit(1).Scan(ctx)
-	if err != nil {
-		return risk.Risk{}, fmt.Errorf("latest resolved attendance risk of student %d: %w", studentID, translate(err, thingRisk))
+// LatestResolvedOf loads the students' most recently resolved attendance
+// records through the index on subject keys: all of their resolved ones,
+// the latest kept per student (a student has few).
+func (s *AttendanceStats) LatestResolvedOf(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error) {
+	out := map[int64]risk.Risk{}
+	if len(studentIDs) == 0 {
+		return out, nil
 	}
-	return row.domain()
+	keys := make([]string, len(studentIDs))
+	for i, id := range studentIDs {
+		keys[i] = risk.AttendanceSubject(id)
+	}
+	var rows []riskRow
+	err := s.db.conn(ctx).NewSelect().Model(&rows).Where("r.subject_key IN (?)", bun.List(keys)).
+		Where("r.status = ?", string(risk.Resolved)).OrderExpr("r.resolved_at DESC, r.id DESC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("latest resolved attendance risks of %d students: %w", len(studentIDs), translate(err, thingRisk))
+	}
+	rs, err := riskRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.StudentID == nil {
+			continue
+		}
+		if _, seen := out[*r.StudentID]; !seen {
+			out[*r.StudentID] = r
+		}
+	}
+	return out, nil
 }
 
-// audienceSQL is the student with every active account concerned: their
-// own, the staff of their department, and the admins (none when no
+// audienceSQL is each student with every active account concerned:
+// their own, the staff of their department, and the admins (none when no
 // account matches: the LEFT JOIN keeps the student).
 const audienceSQL = `
-SELECT s.name, s.roll_no, s.department, u.id AS user_id, u.role,
+SELECT s.id AS student_id, s.name, s.roll_no, s.department, u.id AS user_id, u.role,
 	CASE WHEN u.student_id = s.id THEN 1 ELSE 0 END AS own
 FROM students AS s
 LEFT JOIN users AS u ON u.is_active = ? AND (u.student_id = s.id OR u.role = ?
 	OR (u.role = ? AND lower(trim(u.department)) = lower(trim(s.department))))
-WHERE s.id = ?
-ORDER BY u.id`
+WHERE s.id IN (?)
+ORDER BY s.id, u.id`
 
-// Audience is who may hear about a student's attendance.
-func (s *AttendanceStats) Audience(ctx context.Context, studentID int64) (ports.RiskAudience, error) {
+// Audiences is who may hear about each student's attendance.
+func (s *AttendanceStats) Audiences(ctx context.Context, studentIDs []int64) (map[int64]ports.RiskAudience, error) {
+	out := map[int64]ports.RiskAudience{}
+	if len(studentIDs) == 0 {
+		return out, nil
+	}
 	var rows []struct {
+		StudentID  int64   `bun:"student_id"`
 		Name       string  `bun:"name"`
 		RollNo     string  `bun:"roll_no"`
 		Department string  `bun:"department"`
@@ -245,15 +270,15 @@ func (s *AttendanceStats) Audience(ctx context.Context, studentID int64) (ports.
 		Role       *string `bun:"role"`
 		Own        int     `bun:"own"`
 	}
-	err := s.db.conn(ctx).NewRaw(audienceSQL, true, string(identity.RoleAdmin), string(identity.RoleStaff), studentID).Scan(ctx, &rows)
+	err := s.db.conn(ctx).NewRaw(audienceSQL, true, string(identity.RoleAdmin), string(identity.RoleStaff), bun.List(studentIDs)).Scan(ctx, &rows)
 	if err != nil {
-		return ports.RiskAudience{}, fmt.Errorf("audience of student %d: %w", studentID, translate(err, thingStudent))
+		return nil, fmt.Errorf("audiences of %d students: %w", len(studentIDs), translate(err, thingStudent))
 	}
-	if len(rows) == 0 {
-		return ports.RiskAudience{}, fmt.Errorf("audience of student %d: %w", studentID, translate(sql.ErrNoRows, thingStudent))
-	}
-	a := ports.RiskAudience{StudentName: rows[0].Name, RollNo: rows[0].RollNo, Department: rows[0].Department}
 	for _, r := range rows {
+		a, ok := out[r.StudentID]
+		if !ok {
+			a = ports.RiskAudience{StudentName: r.Name, RollNo: r.RollNo, Department: r.Department}
+		}
 		switch {
 		case r.UserID == nil:
 		case r.Own == 1:
@@ -263,6 +288,7 @@ func (s *AttendanceStats) Audience(ctx context.Context, studentID int64) (ports.
 		case r.Role != nil && *r.Role == string(identity.RoleAdmin):
 			a.Admins = append(a.Admins, *r.UserID)
 		}
+		out[r.StudentID] = a
 	}
-	return a, nil
+	return out, nil
 }

@@ -143,6 +143,25 @@ func (repo *RiskRepository) Create(ctx context.Context, r *risk.Risk) error {
 	return nil
 }
 
+// CreateMany inserts the records in one transaction (the caller's, if ctx
+// carries one), in order, and returns them with their IDs and timestamps.
+func (repo *RiskRepository) CreateMany(ctx context.Context, rs []risk.Risk) ([]risk.Risk, error) {
+	out := make([]risk.Risk, len(rs))
+	copy(out, rs)
+	err := repo.db.inTx(ctx, func(ctx context.Context) error {
+		for i := range out {
+			if err := repo.Create(ctx, &out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Get loads one record.
 func (repo *RiskRepository) Get(ctx context.Context, id int64) (risk.Risk, error) {
 	var row riskRow

@@ -167,6 +167,7 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 		failed = append(failed, fmt.Errorf("student %d: %w", studentID, err))
 	}
 	var stale []staleRecord
+	var raises []candidate
 	for _, f := range figures {
 		var openRisk *risk.Risk
 		if r, has := open[f.StudentID]; has {
@@ -175,6 +176,9 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 				stale = append(stale, staleRecord{riskID: r.ID, studentID: f.StudentID})
 				continue
 			}
+		} else if a := risk.AssessAttendance(f, s.cfg.Thresholds); a.Verdict == risk.VerdictAtRisk {
+			raises = append(raises, candidate{studentID: f.StudentID, a: a})
+			continue
 		}
 		// The set's reads stand for this student's; a concurrent run that
 		// raised the record first makes it a conflict: read afresh then.
@@ -188,13 +192,36 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 		}
 		rep.add(res)
 	}
+	// each handles the students of a set that failed as a whole on their
+	// own, so that one student's trouble does not hold back the others.
+	each := func(ids []int64) {
+		for _, id := range ids {
+			res, err := s.Reassess(ctx, id)
+			if err != nil {
+				fail(id, err)
+				continue
+			}
+			rep.add(res)
+		}
+	}
+	if len(raises) > 0 {
+		results, err := s.raiseSet(ctx, raises)
+		if err != nil {
+			ids := make([]int64, len(raises))
+			for i, c := range raises {
+				ids[i] = c.studentID
+			}
+			each(ids)
+		}
+		for _, res := range results {
+			rep.add(res)
+		}
+	}
 	if len(stale) == 0 {
 		return failed, nil
 	}
 	results, again, err := s.updateSet(ctx, stale)
-	if err != nil {
-		// The set failed as a whole: each student on its own, so that one
-		// student's trouble does not hold back the others.
+	if err != nil { // the set failed as a whole
 		results, again = nil, nil
 		for _, r := range stale {
 			again = append(again, r.studentID)
@@ -203,15 +230,8 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 	for _, res := range results {
 		rep.add(res)
 	}
-	// Records a person resolved or deleted meanwhile: read afresh.
-	for _, id := range again {
-		res, err := s.Reassess(ctx, id)
-		if err != nil {
-			fail(id, err)
-			continue
-		}
-		rep.add(res)
-	}
+	// With records a person resolved or deleted meanwhile: read afresh.
+	each(again)
 	return failed, nil
 }
 
@@ -398,7 +418,6 @@ func (s *Service) reassess(ctx context.Context, studentID int64) (Result, error)
 // just before: raises, updates (reading the figures again under the
 // record's lock) or leaves it.
 func (s *Service) decide(ctx context.Context, f risk.AttendanceFigures, openRisk *risk.Risk) (Result, error) {
-	_, now := s.window()
 	studentID := f.StudentID
 	res := Result{StudentID: studentID, Action: None}
 	a := risk.AssessAttendance(f, s.cfg.Thresholds)
@@ -406,18 +425,11 @@ func (s *Service) decide(ctx context.Context, f risk.AttendanceFigures, openRisk
 		if a.Verdict != risk.VerdictAtRisk {
 			return res, nil
 		}
-		var last *risk.Risk
-		switch r, err := s.d.Stats.LatestResolved(ctx, studentID); {
-		case err == nil:
-			last = &r
-		case !errors.Is(err, fault.ErrNotFound):
+		results, err := s.raiseSet(ctx, []candidate{{studentID: studentID, a: a}})
+		if err != nil {
 			return res, err
 		}
-		if !risk.RaiseAgain(a, last, now) {
-			res.Action = Held
-			return res, nil
-		}
-		return s.create(ctx, studentID, a, now)
+		return results[0], nil
 	}
 	// Most marks leave a record as it is: find out without a transaction.
 	if !s.mustUpdate(f, *openRisk) {
@@ -442,35 +454,83 @@ func (s *Service) mustUpdate(f risk.AttendanceFigures, open risk.Risk) bool {
 	return err == nil && out.Changed
 }
 
-// create raises the record, with its event, audit entry and
-// notifications, in one transaction. A concurrent run that raised it
-// first makes Create a conflict, which rolls all of it back.
-func (s *Service) create(ctx context.Context, studentID int64, a risk.AttendanceAssessment, now time.Time) (Result, error) {
-	res := Result{StudentID: studentID, Action: Created}
-	r, err := risk.NewAttendanceRisk(a, studentID, Name, now)
+// candidate is a student without an open record whose figures call for one.
+type candidate struct {
+	studentID int64
+	a         risk.AttendanceAssessment
+}
+
+// raiseSet reads the candidates' latest resolved records in one query,
+// holds those a person resolved recently at the same or a higher severity
+// (risk.RaiseAgain), and raises the others in one transaction: the
+// records, their risk.created events and audit entries, and the
+// notifications (the audiences read in one query). A concurrent run that
+// raised one of them first makes it a conflict, which rolls all of it
+// back; the caller then takes the students one by one.
+func (s *Service) raiseSet(ctx context.Context, cands []candidate) ([]Result, error) {
+	now := s.d.Clock.Now()
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.studentID
+	}
+	last, err := s.d.Stats.LatestResolvedOf(ctx, ids)
 	if err != nil {
-		return res, err
+		return nil, err
+	}
+	results := make([]Result, len(cands))
+	var rs []risk.Risk
+	var at []int // results index of each record in rs
+	for i, c := range cands {
+		results[i] = Result{StudentID: c.studentID, Action: Held}
+		var prev *risk.Risk
+		if r, ok := last[c.studentID]; ok {
+			prev = &r
+		}
+		if !risk.RaiseAgain(c.a, prev, now) {
+			continue
+		}
+		r, err := risk.NewAttendanceRisk(c.a, c.studentID, Name, now)
+		if err != nil {
+			return nil, fmt.Errorf("student %d: %w", c.studentID, err)
+		}
+		rs = append(rs, r)
+		at = append(at, i)
+	}
+	if len(rs) == 0 {
+		return results, nil
 	}
 	err = s.d.Tx.InTx(ctx, func(ctx context.Context) error {
-		if err := s.d.Risks.Create(ctx, &r); err != nil {
+		created, err := s.d.Risks.CreateMany(ctx, rs)
+		if err != nil {
 			return err
 		}
-		id := fmt.Sprint(r.ID)
-		snap := apprisk.Snapshot(r)
-		if err := s.d.Outbox.Append(ctx, event.New(s.d.IDs.NewID(), event.RiskCreated, resource, id, now, snap)); err != nil {
+		events := make([]event.Event, len(created))
+		entries := make([]audit.Entry, len(created))
+		for i, r := range created {
+			id := fmt.Sprint(r.ID)
+			snap := apprisk.Snapshot(r)
+			events[i] = event.New(s.d.IDs.NewID(), event.RiskCreated, resource, id, now, snap)
+			entries[i] = systemEntry(now, audit.ActionCreate, id).Change(nil, snap)
+		}
+		if err := s.d.Outbox.Append(ctx, events...); err != nil {
 			return err
 		}
-		if err := s.d.Audit.Record(ctx, systemEntry(now, audit.ActionCreate, id).Change(nil, snap)); err != nil {
+		if err := s.d.Audit.RecordMany(ctx, entries); err != nil {
 			return err
 		}
-		n, err := s.notify(ctx, r, KindOpened, now)
-		res.Notified = n
-		return err
+		told, err := s.notify(ctx, created, KindOpened, now)
+		if err != nil {
+			return err
+		}
+		for i, r := range created {
+			results[at[i]] = Result{StudentID: results[at[i]].StudentID, Action: Created, Notified: told[r.ID]}
+		}
+		return nil
 	})
 	if err != nil {
-		return Result{StudentID: studentID, Action: None}, err
+		return nil, err
 	}
-	return res, nil
+	return results, nil
 }
 
 // staleRecord is an open record its student's figures would change.
@@ -559,18 +619,20 @@ func (s *Service) updateSet(ctx context.Context, stale []staleRecord) (results [
 		if err := s.d.Audit.RecordMany(ctx, entries); err != nil {
 			return err
 		}
+		var critical []risk.Risk
 		for _, after := range saved {
-			out := outcomes[after.ID]
-			res := Result{StudentID: studentOf[after.ID], Action: Updated}
-			if out.Resolved {
-				res.Action = Resolved
+			if out := outcomes[after.ID]; out.BecameCritical && !out.Resolved {
+				critical = append(critical, after)
 			}
-			if out.BecameCritical && !out.Resolved {
-				n, err := s.notify(ctx, after, KindCritical, now)
-				if err != nil {
-					return err
-				}
-				res.Notified = n
+		}
+		told, err := s.notify(ctx, critical, KindCritical, now)
+		if err != nil {
+			return err
+		}
+		for _, after := range saved {
+			res := Result{StudentID: studentOf[after.ID], Action: Updated, Notified: told[after.ID]}
+			if outcomes[after.ID].Resolved {
+				res.Action = Resolved
 			}
 			results = append(results, res)
 		}
@@ -598,17 +660,50 @@ func changed(before, after map[string]any) map[string]any {
 	return out
 }
 
-// notify tells the student's own accounts and their department's active
-// staff about r; when the department has no active staff, the active
-// admins instead, so that no risk goes unseen.
-func (s *Service) notify(ctx context.Context, r risk.Risk, kind string, now time.Time) (int, error) {
-	if r.StudentID == nil {
-		return 0, nil
+// notify tells, about each record, the student's own accounts and their
+// department's active staff; when the department has no active staff,
+// the active admins instead, so that no risk goes unseen. The audiences
+// are read in one query and the notifications written in one call; told
+// is how many were written per record id.
+func (s *Service) notify(ctx context.Context, rs []risk.Risk, kind string, now time.Time) (told map[int64]int, err error) {
+	told = map[int64]int{}
+	var ids []int64
+	for _, r := range rs {
+		if r.StudentID != nil {
+			ids = append(ids, *r.StudentID)
+		}
 	}
-	aud, err := s.d.Stats.Audience(ctx, *r.StudentID)
+	if len(ids) == 0 {
+		return told, nil
+	}
+	auds, err := s.d.Stats.Audiences(ctx, ids)
 	if err != nil {
-		return 0, fmt.Errorf("audience of student %d: %w", *r.StudentID, err)
+		return nil, fmt.Errorf("audiences of %d students: %w", len(ids), err)
 	}
+	var ns []notification.Notification
+	for _, r := range rs {
+		if r.StudentID == nil {
+			continue
+		}
+		aud, ok := auds[*r.StudentID]
+		if !ok {
+			return nil, fault.Newf(fault.NotFound, "Student %d not found", *r.StudentID)
+		}
+		n := notices(r, aud, kind, now)
+		told[r.ID] = len(n)
+		ns = append(ns, n...)
+	}
+	if len(ns) == 0 {
+		return told, nil
+	}
+	if err := s.d.Notify.Notify(ctx, ns...); err != nil {
+		return nil, fmt.Errorf("notify about %d risks: %w", len(rs), err)
+	}
+	return told, nil
+}
+
+// notices are the notifications about r for its audience, one per user.
+func notices(r risk.Risk, aud ports.RiskAudience, kind string, now time.Time) []notification.Notification {
 	who := fmt.Sprintf("%s (%s)", aud.StudentName, aud.RollNo)
 	staff, fallback := aud.Staff, ""
 	if len(staff) == 0 {
@@ -637,13 +732,7 @@ func (s *Service) notify(ctx context.Context, r risk.Risk, kind string, now time
 		add(id, fmt.Sprintf("Attendance risk (%s): %s", r.Severity, who),
 			strings.TrimSpace(fmt.Sprintf("%s for %s of %s. %s%s", level, who, aud.Department, r.Description, fallback)))
 	}
-	if len(ns) == 0 {
-		return 0, nil
-	}
-	if err := s.d.Notify.Notify(ctx, ns...); err != nil {
-		return 0, fmt.Errorf("notify about risk %d: %w", r.ID, err)
-	}
-	return len(ns), nil
+	return ns
 }
 
 // maxNightlyFailures stops a nightly pass that keeps failing (the

@@ -73,6 +73,12 @@ type world struct {
 	onCreate   func(r *risk.Risk) error
 	elsewhere  func()
 	figuresErr error
+	// lookupFails fails LatestResolvedOf for these students.
+	lookupFails map[int64]error
+	// creates is the number of records of each CreateMany call;
+	// audienceReads the students of each Audiences call.
+	creates       []int
+	audienceReads [][]int64
 	// lockErr fails the next lockErrs UpdateMany calls (one when zero).
 	lockErr   error
 	lockErrs  int
@@ -84,7 +90,7 @@ type world struct {
 func newWorld(t *testing.T, strict bool) *world {
 	w := &world{t: t, stats: mocks.NewAttendanceStats(t), risks: mocks.NewRiskRepository(t), audit: mocks.NewAuditLog(t),
 		notes: mocks.NewNotificationRepository(t), figs: map[int64]risk.AttendanceFigures{},
-		open: map[int64]risk.Risk{}, nextID: 100,
+		open: map[int64]risk.Risk{}, nextID: 100, lookupFails: map[int64]error{},
 		audience: ports.RiskAudience{StudentName: "Asha Rao", RollNo: "CS01", Department: "Computer Science",
 			StudentUser: []int64{11}, Staff: []int64{21, 22}, Admins: []int64{1}}}
 	clock := mocks.NewClock(t)
@@ -127,19 +133,28 @@ func newWorld(t *testing.T, strict bool) *world {
 		}
 		return w.figs[id], nil
 	}).Maybe()
-	w.risks.EXPECT().Create(anyArg, anyArg).RunAndReturn(func(_ context.Context, r *risk.Risk) error {
-		if w.onCreate != nil {
-			if err := w.onCreate(r); err != nil {
-				return err
+	w.risks.EXPECT().CreateMany(anyArg, anyArg).RunAndReturn(func(_ context.Context, rs []risk.Risk) ([]risk.Risk, error) {
+		w.creates = append(w.creates, len(rs))
+		out := make([]risk.Risk, len(rs))
+		next := w.nextID
+		for i, r := range rs {
+			if w.onCreate != nil {
+				if err := w.onCreate(&r); err != nil {
+					return nil, err
+				}
 			}
+			if _, ok := w.open[*r.StudentID]; ok {
+				return nil, fault.New(fault.Conflict, "Risk already exists")
+			}
+			next++
+			r.ID = next
+			out[i] = r
 		}
-		if _, ok := w.open[*r.StudentID]; ok {
-			return fault.New(fault.Conflict, "Risk already exists")
+		w.nextID = next
+		for _, r := range out {
+			w.open[*r.StudentID] = r
 		}
-		w.nextID++
-		r.ID = w.nextID
-		w.open[*r.StudentID] = *r
-		return nil
+		return out, nil
 	}).Maybe()
 	w.risks.EXPECT().UpdateMany(anyArg, anyArg, anyArg).RunAndReturn(func(_ context.Context, ids []int64, fn func([]risk.Risk) ([]risk.Risk, error)) ([]risk.Risk, error) {
 		w.locked = append(w.locked, ids)
@@ -199,16 +214,28 @@ func newWorld(t *testing.T, strict bool) *world {
 		w.auditCalls++
 		return nil
 	}).Maybe()
-	w.stats.EXPECT().LatestResolved(anyArg, anyArg).RunAndReturn(func(_ context.Context, id int64) (risk.Risk, error) {
-		for i := len(w.resolved) - 1; i >= 0; i-- {
-			if r := w.resolved[i]; *r.StudentID == id {
-				return r, nil
+	w.stats.EXPECT().LatestResolvedOf(anyArg, anyArg).RunAndReturn(func(_ context.Context, ids []int64) (map[int64]risk.Risk, error) {
+		out := map[int64]risk.Risk{}
+		for _, id := range ids {
+			if err := w.lookupFails[id]; err != nil {
+				return nil, err
+			}
+			for i := len(w.resolved) - 1; i >= 0; i-- {
+				if r := w.resolved[i]; *r.StudentID == id {
+					out[id] = r
+					break
+				}
 			}
 		}
-		return risk.Risk{}, fault.New(fault.NotFound, "Risk not found")
+		return out, nil
 	}).Maybe()
-	w.stats.EXPECT().Audience(anyArg, anyArg).RunAndReturn(func(context.Context, int64) (ports.RiskAudience, error) {
-		return w.audience, nil
+	w.stats.EXPECT().Audiences(anyArg, anyArg).RunAndReturn(func(_ context.Context, ids []int64) (map[int64]ports.RiskAudience, error) {
+		w.audienceReads = append(w.audienceReads, ids)
+		out := map[int64]ports.RiskAudience{}
+		for _, id := range ids {
+			out[id] = w.audience
+		}
+		return out, nil
 	}).Maybe()
 	w.notes.EXPECT().Create(anyArg, anyArg).RunAndReturn(func(_ context.Context, ns []notification.Notification) error {
 		w.sent = append(w.sent, ns...)
@@ -644,20 +671,21 @@ func TestRunNightlyGoesOnPastAFailingStudent(t *testing.T) {
 	w := newWorld(t, false)
 	a, b := figs(0, 0, 6, 0, 6), figs(0, 0, 7, 0, 7)
 	a.StudentID, b.StudentID = 4, 6
-	w.figs[6] = b
-	w.stats.ExpectedCalls = nil
+	w.figs[4], w.figs[6] = a, b
 	w.stats.EXPECT().FiguresPage(anyArg, window, int64(0), 2).Return([]risk.AttendanceFigures{a, b}, 6, nil).Once()
 	w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{4, 6}).Return(map[int64]risk.Risk{}, nil).Once()
 	w.stats.EXPECT().FiguresPage(anyArg, window, int64(6), 2).Return(nil, 0, nil).Once()
-	// The page's figures stand for each student's: no read one by one.
-	w.stats.EXPECT().LatestResolved(anyArg, int64(4)).Return(risk.Risk{}, errDB).Once()
-	w.stats.EXPECT().LatestResolved(anyArg, int64(6)).Return(risk.Risk{}, fault.New(fault.NotFound, "Risk not found")).Once()
-	w.stats.EXPECT().Audience(anyArg, int64(6)).Return(w.audience, nil).Once()
+	// Student 4's history cannot be read: the page's raise fails as a
+	// whole, and then only 4's on its own.
+	w.lookupFails[4] = errDB
 	rep, err := w.svc.RunNightly(ctx)
 	require.ErrorIs(t, err, errDB)
 	assert.ErrorContains(t, err, "1 students failed")
+	assert.ErrorContains(t, err, "student 4")
 	assert.Equal(t, 1, rep.Failed)
 	assert.Equal(t, 1, rep.Created)
+	assert.Contains(t, w.open, int64(6))
+	assert.NotContains(t, w.open, int64(4))
 }
 
 func TestRunNightlyStopsOnAPageFailure(t *testing.T) {
@@ -728,9 +756,7 @@ func TestReassessRespectsAPersonsResolution(t *testing.T) {
 	t.Run("a failing lookup fails", func(t *testing.T) {
 		w := newWorld(t, false)
 		w.figs[7] = figs(10, 0, 9, 0, 0)
-		w.stats.ExpectedCalls = nil
-		w.stats.EXPECT().StudentFigures(anyArg, int64(7), window).Return(w.figs[7], nil).Once()
-		w.stats.EXPECT().LatestResolved(anyArg, int64(7)).Return(risk.Risk{}, errDB).Once()
+		w.lookupFails[7] = errDB
 		_, err := w.svc.Reassess(ctx, 7)
 		assert.ErrorIs(t, err, errDB)
 	})
@@ -854,5 +880,70 @@ func TestOnEventsUpdatesTheRecordsThatChangeTogether(t *testing.T) {
 		assert.Equal(t, attendancerisk.Report{Assessed: 4, Updated: 1, Resolved: 1, Unchanged: 1, Held: 1, Failed: 1, Notified: 3}, rep)
 		assert.Equal(t, risk.Medium, w.open[7].Severity, "7 unchanged")
 		assert.Equal(t, risk.Critical, w.open[9].Severity)
+	})
+}
+
+// TestOnEventsRaisesTogether: of a job's students without an open record
+// whose figures call for one, the records are raised in one transaction —
+// one insert call, one read of the audiences, one notification call — and
+// a student a person's recent resolution holds is left alone; when another
+// run raised one of them first, the set rolls back and each student is
+// taken on their own.
+func TestOnEventsRaisesTogether(t *testing.T) {
+	setUp := func(t *testing.T) (*world, []jobs.Event) {
+		w := newWorld(t, false)
+		w.figs[5], w.figs[6], w.figs[8] = figs(11, 0, 9, 0, 0), figs(11, 0, 9, 0, 0), figs(9, 0, 11, 0, 0) // high, high, critical
+		held := w.openFor(6, figs(11, 0, 9, 0, 0))
+		delete(w.open, 6)
+		at, by := now.Add(-48*time.Hour), int64(3)
+		held.Status, held.ResolvedAt, held.ResolvedBy = risk.Resolved, &at, &by
+		w.resolved = append(w.resolved, held)
+		var es []jobs.Event
+		for _, id := range []float64{5, 6, 8} {
+			es = append(es, marked(map[string]any{"student_id": id}))
+		}
+		w.stats.EXPECT().OpenAttendanceRisks(anyArg, []int64{5, 6, 8}).Return(map[int64]risk.Risk{}, nil).Once()
+		return w, es
+	}
+	t.Run("one transaction", func(t *testing.T) {
+		w, es := setUp(t)
+		rep, err := w.svc.OnEvents(ctx, es)
+		require.NoError(t, err)
+		assert.Equal(t, attendancerisk.Report{Assessed: 3, Created: 2, Held: 1, Notified: 6}, rep)
+		assert.Equal(t, []string{"commit"}, w.txs)
+		assert.Equal(t, []int{2}, w.creates)
+		assert.Equal(t, [][]int64{{5, 8}}, w.audienceReads)
+		assert.Equal(t, 1, w.auditCalls)
+		require.Len(t, w.events, 2)
+		for i, student := range []int64{5, 8} {
+			r := w.open[student]
+			assert.Equal(t, event.RiskCreated, w.events[i].Type)
+			assert.Equal(t, fmt.Sprint(r.ID), w.events[i].AggregateID)
+			assert.Equal(t, audit.ActionCreate, w.entries[i].Action)
+			assert.Equal(t, fmt.Sprint(r.ID), w.entries[i].ResourceID)
+		}
+		assert.Equal(t, risk.Critical, w.open[8].Severity)
+		assert.NotContains(t, w.open, int64(6), "a person's recent resolution holds")
+		require.Len(t, w.sent, 6)
+		for _, n := range w.sent {
+			assert.Equal(t, attendancerisk.KindOpened, n.Kind)
+		}
+	})
+	t.Run("a conflict falls back to each student", func(t *testing.T) {
+		w, es := setUp(t)
+		w.onCreate = func(r *risk.Risk) error {
+			if *r.StudentID != 8 {
+				return nil
+			}
+			w.onCreate = nil
+			w.elsewhere = func() { w.openFor(8, figs(11, 0, 9, 0, 0)) } // another worker raised 8's (high)
+			return fault.New(fault.Conflict, "Risk already exists")
+		}
+		rep, err := w.svc.OnEvents(ctx, es)
+		require.NoError(t, err)
+		assert.Equal(t, attendancerisk.Report{Assessed: 3, Created: 1, Updated: 1, Held: 1, Notified: 6}, rep)
+		assert.Equal(t, []string{"rollback", "commit", "commit"}, w.txs)
+		assert.Equal(t, risk.Critical, w.open[8].Severity, "theirs, updated to what the figures say")
+		assert.Contains(t, w.open, int64(5))
 	})
 }

@@ -259,14 +259,22 @@ func testLatestResolved(t *testing.T, r *attendanceRiskRepos) {
 	openAttendanceRisk(t, r, s.ID) // open: not resolved
 	newRiskRecord(t, &riskRepos{repos: r.repos, risks: r.risks}, &other.ID, "attendance", "high")
 
-	got, err := r.stats.LatestResolved(ctx, s.ID)
+	third := newStudent(t, r.repos, "CS-003", nil)
+	only := openAttendanceRisk(t, r, third.ID)
+	resolve(only.ID, base.Add(30*time.Minute), 5)
+
+	latest, err := r.stats.LatestResolvedOf(ctx, []int64{s.ID, other.ID, third.ID, 999})
 	require.NoError(t, err)
+	require.Len(t, latest, 2, "a manual record has no subject key; 999 has none")
+	got := latest[s.ID]
 	assert.Equal(t, second.ID, got.ID)
 	assert.Equal(t, int64(4), *got.ResolvedBy)
 	assert.Equal(t, at(2*time.Hour), *got.ResolvedAt)
+	assert.Equal(t, only.ID, latest[third.ID].ID)
 
-	_, err = r.stats.LatestResolved(ctx, other.ID) // a manual record has no subject key
-	assertKind(t, err, fault.NotFound)
+	latest, err = r.stats.LatestResolvedOf(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, latest)
 }
 
 func testAudience(t *testing.T, r *attendanceRiskRepos) {
@@ -286,21 +294,21 @@ func testAudience(t *testing.T, r *attendanceRiskRepos) {
 	adm := newUser(t, r.repos, "adm", identity.RoleAdmin, nil)
 	newUser(t, r.repos, "adm2", identity.RoleAdmin, inactive)
 
-	a, err := r.stats.Audience(ctx, s.ID)
-	require.NoError(t, err)
-	assert.Equal(t, ports.RiskAudience{StudentName: "Asha Rao", RollNo: "CS-001", Department: "Computer Science",
-		StudentUser: []int64{own.ID}, Staff: []int64{cs1.ID, cs2.ID}, Admins: []int64{adm.ID}}, a)
-
 	// A student without accounts in a department without staff.
 	lone := newStudent(t, r.repos, "CS-003", func(f *student.Fields) { f.Department = "Music" })
-	a, err = r.stats.Audience(ctx, lone.ID)
+	auds, err := r.stats.Audiences(ctx, []int64{lone.ID, s.ID, 999})
 	require.NoError(t, err)
+	require.Len(t, auds, 2, "an unknown student is not there")
+	assert.Equal(t, ports.RiskAudience{StudentName: "Asha Rao", RollNo: "CS-001", Department: "Computer Science",
+		StudentUser: []int64{own.ID}, Staff: []int64{cs1.ID, cs2.ID}, Admins: []int64{adm.ID}}, auds[s.ID])
+	a := auds[lone.ID]
 	assert.Empty(t, a.StudentUser)
 	assert.Empty(t, a.Staff)
 	assert.Equal(t, []int64{adm.ID}, a.Admins)
 
-	_, err = r.stats.Audience(ctx, 999)
-	assertKind(t, err, fault.NotFound)
+	auds, err = r.stats.Audiences(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, auds)
 }
 
 func testUserDepartment(t *testing.T, r *attendanceRiskRepos) {

@@ -41,6 +41,7 @@ func TestRiskStore(t *testing.T) {
 		{"UpdateAbortAndRollback", testRiskUpdateAbort},
 		{"ConcurrentResolve", testRiskConcurrentResolve},
 		{"UpdateMany", testRiskUpdateMany},
+		{"CreateMany", testRiskCreateMany},
 		{"UpdateManyConcurrent", testRiskUpdateManyConcurrent},
 		{"StudentDeleteUnlinks", testRiskStudentDelete},
 		{"StudentLookup", testStudentLookup},
@@ -469,4 +470,37 @@ func testRiskUpdateManyConcurrent(t *testing.T, r *riskRepos) {
 		require.NoError(t, err)
 		assert.Equal(t, float64(2*runs), *got.Score, "risk %d: every run added one", id)
 	}
+}
+
+func testRiskCreateMany(t *testing.T, r *riskRepos) {
+	ctx := context.Background()
+	a, b := newStudent(t, r.repos, "CS-001", nil), newStudent(t, r.repos, "CS-002", nil)
+	record := func(studentID int64) risk.Risk {
+		x, err := risk.NewAttendanceRisk(risk.AssessAttendance(risk.AttendanceFigures{Present: 11, Absent: 9},
+			risk.AttendanceThresholds{Warn: 0.75, High: 0.6}), studentID, "attendance-risk", base)
+		require.NoError(t, err)
+		return x
+	}
+	created, err := r.risks.CreateMany(ctx, []risk.Risk{record(b.ID), record(a.ID)})
+	require.NoError(t, err)
+	require.Len(t, created, 2)
+	assert.Equal(t, b.ID, *created[0].StudentID, "in the order given")
+	assert.Equal(t, a.ID, *created[1].StudentID)
+	for _, x := range created {
+		require.NotZero(t, x.ID)
+		got, err := r.risks.Get(ctx, x.ID)
+		require.NoError(t, err)
+		assert.Equal(t, x, got)
+	}
+	// A second open record about a subject: a conflict, and none of the
+	// set is inserted.
+	c := newStudent(t, r.repos, "CS-003", nil)
+	_, err = r.risks.CreateMany(ctx, []risk.Risk{record(c.ID), record(a.ID)})
+	assertKind(t, err, fault.Conflict)
+	open, err := r.risks.OpenForStudent(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Empty(t, open)
+	none, err := r.risks.CreateMany(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }

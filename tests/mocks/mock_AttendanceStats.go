@@ -23,27 +23,29 @@ func (_m *AttendanceStats) EXPECT() *AttendanceStats_Expecter {
 	return &AttendanceStats_Expecter{mock: &_m.Mock}
 }
 
-// Audience provides a mock function with given fields: ctx, studentID
-func (_m *AttendanceStats) Audience(ctx context.Context, studentID int64) (ports.RiskAudience, error) {
-	ret := _m.Called(ctx, studentID)
+// Audiences provides a mock function with given fields: ctx, studentIDs
+func (_m *AttendanceStats) Audiences(ctx context.Context, studentIDs []int64) (map[int64]ports.RiskAudience, error) {
+	ret := _m.Called(ctx, studentIDs)
 
 	if len(ret) == 0 {
-		panic("no return value specified for Audience")
+		panic("no return value specified for Audiences")
 	}
 
-	var r0 ports.RiskAudience
+	var r0 map[int64]ports.RiskAudience
 	var r1 error
-	if rf, ok := ret.Get(0).(func(context.Context, int64) (ports.RiskAudience, error)); ok {
-		return rf(ctx, studentID)
+	if rf, ok := ret.Get(0).(func(context.Context, []int64) (map[int64]ports.RiskAudience, error)); ok {
+		return rf(ctx, studentIDs)
 	}
-	if rf, ok := ret.Get(0).(func(context.Context, int64) ports.RiskAudience); ok {
-		r0 = rf(ctx, studentID)
+	if rf, ok := ret.Get(0).(func(context.Context, []int64) map[int64]ports.RiskAudience); ok {
+		r0 = rf(ctx, studentIDs)
 	} else {
-		r0 = ret.Get(0).(ports.RiskAudience)
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(map[int64]ports.RiskAudience)
+		}
 	}
 
-	if rf, ok := ret.Get(1).(func(context.Context, int64) error); ok {
-		r1 = rf(ctx, studentID)
+	if rf, ok := ret.Get(1).(func(context.Context, []int64) error); ok {
+		r1 = rf(ctx, studentIDs)
 	} else {
 		r1 = ret.Error(1)
 	}
@@ -51,31 +53,31 @@ func (_m *AttendanceStats) Audience(ctx context.Context, studentID int64) (ports
 	return r0, r1
 }
 
-// AttendanceStats_Audience_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'Audience'
-type AttendanceStats_Audience_Call struct {
+// AttendanceStats_Audiences_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'Audiences'
+type AttendanceStats_Audiences_Call struct {
 	*mock.Call
 }
 
-// Audience is a helper method to define mock.On call
+// Audiences is a helper method to define mock.On call
 //   - ctx context.Context
-//   - studentID int64
-func (_e *AttendanceStats_Expecter) Audience(ctx interface{}, studentID interface{}) *AttendanceStats_Audience_Call {
-	return &AttendanceStats_Audience_Call{Call: _e.mock.On("Audience", ctx, studentID)}
+//   - studentIDs []int64
+func (_e *AttendanceStats_Expecter) Audiences(ctx interface{}, studentIDs interface{}) *AttendanceStats_Audiences_Call {
+	return &AttendanceStats_Audiences_Call{Call: _e.mock.On("Audiences", ctx, studentIDs)}
 }
 
-func (_c *AttendanceStats_Audience_Call) Run(run func(ctx context.Context, studentID int64)) *AttendanceStats_Audience_Call {
+func (_c *AttendanceStats_Audiences_Call) Run(run func(ctx context.Context, studentIDs []int64)) *AttendanceStats_Audiences_Call {
 	_c.Call.Run(func(args mock.Arguments) {
-		run(args[0].(context.Context), args[1].(int64))
+		run(args[0].(context.Context), args[1].([]int64))
 	})
 	return _c
 }
 
-func (_c *AttendanceStats_Audience_Call) Return(_a0 ports.RiskAudience, _a1 error) *AttendanceStats_Audience_Call {
+func (_c *AttendanceStats_Audiences_Call) Return(_a0 map[int64]ports.RiskAudience, _a1 error) *AttendanceStats_Audiences_Call {
 	_c.Call.Return(_a0, _a1)
 	return _c
 }
 
-func (_c *AttendanceStats_Audience_Call) RunAndReturn(run func(context.Context, int64) (ports.RiskAudience, error)) *AttendanceStats_Audience_Call {
+func (_c *AttendanceStats_Audiences_Call) RunAndReturn(run func(context.Context, []int64) (map[int64]ports.RiskAudience, error)) *AttendanceStats_Audiences_Call {
 	_c.Call.Return(run)
 	return _c
 }
@@ -148,27 +150,29 @@ func (_c *AttendanceStats_FiguresPage_Call) RunAndReturn(run func(context.Contex
 	return _c
 }
 
-// LatestResolved provides a mock function with given fields: ctx, studentID
-func (_m *AttendanceStats) LatestResolved(ctx context.Context, studentID int64) (risk.Risk, error) {
-	ret := _m.Called(ctx, studentID)
+// LatestResolvedOf provides a mock function with given fields: ctx, studentIDs
+func (_m *AttendanceStats) LatestResolvedOf(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error) {
+	ret := _m.Called(ctx, studentIDs)
 
 	if len(ret) == 0 {
-		panic("no return value specified for LatestResolved")
+		panic("no return value specified for LatestResolvedOf")
 	}
 
-	var r0 risk.Risk
+	var r0 map[int64]risk.Risk
 	var r1 error
-	if rf, ok := ret.Get(0).(func(context.Context, int64) (risk.Risk, error)); ok {
-		return rf(ctx, studentID)
+	if rf, ok := ret.Get(0).(func(context.Context, []int64) (map[int64]risk.Risk, error)); ok {
+		return rf(ctx, studentIDs)
 	}
-	if rf, ok := ret.Get(0).(func(context.Context, int64) risk.Risk); ok {
-		r0 = rf(ctx, studentID)
+	if rf, ok := ret.Get(0).(func(context.Context, []int64) map[int64]risk.Risk); ok {
+		r0 = rf(ctx, studentIDs)
 	} else {
-		r0 = ret.Get(0).(risk.Risk)
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(map[int64]risk.Risk)
+		}
 	}
 
-	if rf, ok := ret.Get(1).(func(context.Context, int64) error); ok {
-		r1 = rf(ctx, studentID)
+	if rf, ok := ret.Get(1).(func(context.Context, []int64) error); ok {
+		r1 = rf(ctx, studentIDs)
 	} else {
 		r1 = ret.Error(1)
 	}
@@ -176,31 +180,31 @@ func (_m *AttendanceStats) LatestResolved(ctx context.Context, studentID int64) 
 	return r0, r1
 }
 
-// AttendanceStats_LatestResolved_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'LatestResolved'
-type AttendanceStats_LatestResolved_Call struct {
+// AttendanceStats_LatestResolvedOf_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'LatestResolvedOf'
+type AttendanceStats_LatestResolvedOf_Call struct {
 	*mock.Call
 }
 
-// LatestResolved is a helper method to define mock.On call
+// LatestResolvedOf is a helper method to define mock.On call
 //   - ctx context.Context
-//   - studentID int64
-func (_e *AttendanceStats_Expecter) LatestResolved(ctx interface{}, studentID interface{}) *AttendanceStats_LatestResolved_Call {
-	return &AttendanceStats_LatestResolved_Call{Call: _e.mock.On("LatestResolved", ctx, studentID)}
+//   - studentIDs []int64
+func (_e *AttendanceStats_Expecter) LatestResolvedOf(ctx interface{}, studentIDs interface{}) *AttendanceStats_LatestResolvedOf_Call {
+	return &AttendanceStats_LatestResolvedOf_Call{Call: _e.mock.On("LatestResolvedOf", ctx, studentIDs)}
 }
 
-func (_c *AttendanceStats_LatestResolved_Call) Run(run func(ctx context.Context, studentID int64)) *AttendanceStats_LatestResolved_Call {
+func (_c *AttendanceStats_LatestResolvedOf_Call) Run(run func(ctx context.Context, studentIDs []int64)) *AttendanceStats_LatestResolvedOf_Call {
 	_c.Call.Run(func(args mock.Arguments) {
-		run(args[0].(context.Context), args[1].(int64))
+		run(args[0].(context.Context), args[1].([]int64))
 	})
 	return _c
 }
 
-func (_c *AttendanceStats_LatestResolved_Call) Return(_a0 risk.Risk, _a1 error) *AttendanceStats_LatestResolved_Call {
+func (_c *AttendanceStats_LatestResolvedOf_Call) Return(_a0 map[int64]risk.Risk, _a1 error) *AttendanceStats_LatestResolvedOf_Call {
 	_c.Call.Return(_a0, _a1)
 	return _c
 }
 
-func (_c *AttendanceStats_LatestResolved_Call) RunAndReturn(run func(context.Context, int64) (risk.Risk, error)) *AttendanceStats_LatestResolved_Call {
+func (_c *AttendanceStats_LatestResolvedOf_Call) RunAndReturn(run func(context.Context, []int64) (map[int64]risk.Risk, error)) *AttendanceStats_LatestResolvedOf_Call {
 	_c.Call.Return(run)
 	return _c
 }

@@ -71,6 +71,65 @@ func (_c *RiskRepository_Create_Call) RunAndReturn(run func(context.Context, *ri
 	return _c
 }
 
+// CreateMany provides a mock function with given fields: ctx, rs
+func (_m *RiskRepository) CreateMany(ctx context.Context, rs []risk.Risk) ([]risk.Risk, error) {
+	ret := _m.Called(ctx, rs)
+
+	if len(ret) == 0 {
+		panic("no return value specified for CreateMany")
+	}
+
+	var r0 []risk.Risk
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, []risk.Risk) ([]risk.Risk, error)); ok {
+		return rf(ctx, rs)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, []risk.Risk) []risk.Risk); ok {
+		r0 = rf(ctx, rs)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).([]risk.Risk)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, []risk.Risk) error); ok {
+		r1 = rf(ctx, rs)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// RiskRepository_CreateMany_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'CreateMany'
+type RiskRepository_CreateMany_Call struct {
+	*mock.Call
+}
+
+// CreateMany is a helper method to define mock.On call
+//   - ctx context.Context
+//   - rs []risk.Risk
+func (_e *RiskRepository_Expecter) CreateMany(ctx interface{}, rs interface{}) *RiskRepository_CreateMany_Call {
+	return &RiskRepository_CreateMany_Call{Call: _e.mock.On("CreateMany", ctx, rs)}
+}
+
+func (_c *RiskRepository_CreateMany_Call) Run(run func(ctx context.Context, rs []risk.Risk)) *RiskRepository_CreateMany_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].([]risk.Risk))
+	})
+	return _c
+}
+
+func (_c *RiskRepository_CreateMany_Call) Return(_a0 []risk.Risk, _a1 error) *RiskRepository_CreateMany_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *RiskRepository_CreateMany_Call) RunAndReturn(run func(context.Context, []risk.Risk) ([]risk.Risk, error)) *RiskRepository_CreateMany_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // EverAbout provides a mock function with given fields: ctx, subject
 func (_m *RiskRepository) EverAbout(ctx context.Context, subject string) (bool, error) {
 	ret := _m.Called(ctx, subject)
