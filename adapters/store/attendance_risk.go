@@ -185,27 +185,9 @@ func mergeFigures(fs []risk.AttendanceFigures, ids []int64) []risk.AttendanceFig
 // OpenAttendanceRisks loads the open records about the students'
 // attendance through the unique index on open subject keys.
 func (s *AttendanceStats) OpenAttendanceRisks(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error) {
-	out := map[int64]risk.Risk{}
-	if len(studentIDs) == 0 {
-		return out, nil
-	}
-	keys := make([]string, len(studentIDs))
-	for i, id := range studentIDs {
-		keys[i] = risk.AttendanceSubject(id)
-	}
-	var rows []riskRow
-	err := s.db.conn(ctx).NewSelect().Model(&rows).Where("r.status = ?", string(risk.Open)).Where("r.subject_key IN (?)", bun.List(keys)).Scan(ctx)
+	out, err := s.bySubject(ctx, studentIDs, risk.Open)
 	if err != nil {
-		return nil, fmt.Errorf("open attendance risks: %w", translate(err, thingRisk))
-	}
-	rs, err := riskRows(rows)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rs {
-		if r.StudentID != nil {
-			out[*r.StudentID] = r
-		}
+		return nil, fmt.Errorf("open attendance risks of %d students: %w", len(studentIDs), err)
 	}
 	return out, nil
 }
@@ -214,6 +196,17 @@ func (s *AttendanceStats) OpenAttendanceRisks(ctx context.Context, studentIDs []
 // records through the index on subject keys: all of their resolved ones,
 // the latest kept per student (a student has few).
 func (s *AttendanceStats) LatestResolvedOf(ctx context.Context, studentIDs []int64) (map[int64]risk.Risk, error) {
+	out, err := s.bySubject(ctx, studentIDs, risk.Resolved)
+	if err != nil {
+		return nil, fmt.Errorf("latest resolved attendance risks of %d students: %w", len(studentIDs), err)
+	}
+	return out, nil
+}
+
+// bySubject is, per student, their attendance record in the status (the
+// latest resolved one for risk.Resolved: the rows come newest first and
+// the first one per student is kept).
+func (s *AttendanceStats) bySubject(ctx context.Context, studentIDs []int64, status risk.Status) (map[int64]risk.Risk, error) {
 	out := map[int64]risk.Risk{}
 	if len(studentIDs) == 0 {
 		return out, nil
@@ -224,9 +217,9 @@ func (s *AttendanceStats) LatestResolvedOf(ctx context.Context, studentIDs []int
 	}
 	var rows []riskRow
 	err := s.db.conn(ctx).NewSelect().Model(&rows).Where("r.subject_key IN (?)", bun.List(keys)).
-		Where("r.status = ?", string(risk.Resolved)).OrderExpr("r.resolved_at DESC, r.id DESC").Scan(ctx)
+		Where("r.status = ?", string(status)).OrderExpr("r.resolved_at DESC, r.id DESC").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("latest resolved attendance risks of %d students: %w", len(studentIDs), translate(err, thingRisk))
+		return nil, translate(err, thingRisk)
 	}
 	rs, err := riskRows(rows)
 	if err != nil {

@@ -34,6 +34,12 @@ var base = map[string]string{
 
 func newHarness(t testing.TB, dbURL string, overrides map[string]string) *harness {
 	t.Helper()
+	return newHarnessWith(t, dbURL, overrides, bootstrap.ServeOptions{})
+}
+
+// newHarnessWith is newHarness with the serve command's options.
+func newHarnessWith(t testing.TB, dbURL string, overrides map[string]string, o bootstrap.ServeOptions) *harness {
+	t.Helper()
 	vars := map[string]string{"DATABASE_URL": dbURL}
 	for k, v := range base {
 		vars[k] = v
@@ -47,7 +53,7 @@ func newHarness(t testing.TB, dbURL string, overrides map[string]string) *harnes
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	app, cleanup, err := bootstrap.InitializeAPI(ctx, cfg, "e2e", log, bootstrap.ServeOptions{})
+	app, cleanup, err := bootstrap.InitializeAPI(ctx, cfg, "e2e", log, o)
 	if err != nil {
 		t.Fatalf("assemble: %v", err)
 	}

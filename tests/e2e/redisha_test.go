@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/campus/campus/bootstrap"
-	"github.com/campus/campus/bootstrap/config"
 	"github.com/campus/campus/tests/testenv"
 )
 
@@ -80,28 +76,7 @@ func newHAFleet(t *testing.T, redisURL string) *haFleet {
 // runs the background worker in its process, as `serve --with-worker`.
 func newHAReplica(t *testing.T, dbURL string, overrides map[string]string, withWorker bool) *harness {
 	t.Helper()
-	vars := map[string]string{"DATABASE_URL": dbURL}
-	for k, v := range base {
-		vars[k] = v
-	}
-	for k, v := range overrides {
-		vars[k] = v
-	}
-	cfg, _, err := config.LoadFrom(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, "")
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	app, cleanup, err := bootstrap.InitializeAPI(ctx, cfg, "e2e", log, bootstrap.ServeOptions{WithWorker: withWorker})
-	if err != nil {
-		t.Fatalf("assemble: %v", err)
-	}
-	t.Cleanup(cleanup)
-	if err := bootstrap.Prepare(ctx, cfg, app, log, true); err != nil { // an advisory lock serialises the two
-		t.Fatalf("prepare: %v", err)
-	}
-	return &harness{t: t, app: app, server: app.Server}
+	return newHarnessWith(t, dbURL, overrides, bootstrap.ServeOptions{WithWorker: withWorker})
 }
 
 // round checks what the replicas share through Redis.

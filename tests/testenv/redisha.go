@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/campus/campus/tests/loadkit"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -329,18 +330,7 @@ func startRedisProcess(t testing.TB, dir, name string, sentinel bool, conf []str
 }
 
 // FreePort asks the kernel for a free loopback TCP port.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("not a TCP address")
-	}
-	return addr.Port, nil
-}
+func FreePort() (int, error) { return loadkit.FreePort() }
 
 func portOf(addr string) string {
 	_, port, _ := net.SplitHostPort(addr)
