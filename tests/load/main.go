@@ -316,9 +316,16 @@ func wrkLatency(re *regexp.Regexp, out string) time.Duration {
 	return time.Duration(v * float64(unit)).Round(time.Microsecond)
 }
 
+// principalSQL is the statement the service runs for the session of every
+// authenticated request without the cache (adapters/store's principalSQL).
+const principalSQL = `SELECT u.id, u.username, u.role, u.student_id, u.is_active, s.revoked_at, s.expires_at
+FROM sessions AS s JOIN users AS u ON u.id = s.user_id WHERE s.id = $1`
+
 // serveBare is a baseline: a bare Fiber handler answering the same JSON
 // (serveBare port sample.json), or, given a database URL, doing the same
-// primary-key query with pgx and answering its row as JSON.
+// primary-key query with pgx and answering its row as JSON; with "session"
+// after the URL it first reads the latest session's principal as the
+// service does, so that it runs the service's two statements.
 func serveBare(port, samplePath string, dbURL ...string) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	if len(dbURL) == 0 {
@@ -336,10 +343,27 @@ func serveBare(port, samplePath string, dbURL ...string) {
 		if err != nil {
 			fatal(err)
 		}
+		var session string
+		if len(dbURL) > 1 && dbURL[1] == "session" {
+			if err := pool.QueryRow(context.Background(), "SELECT id FROM sessions ORDER BY expires_at DESC LIMIT 1").Scan(&session); err != nil {
+				fatal(fmt.Errorf("a session for the two-statement baseline: %w", err))
+			}
+		}
 		app.Get("/api/v1/students/:id", func(c *fiber.Ctx) error {
 			id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 			if err != nil {
 				return fiber.ErrBadRequest
+			}
+			if session != "" {
+				var userID int64
+				var username, role string
+				var studentID *int64
+				var active bool
+				var revokedAt *time.Time
+				var expiresAt time.Time
+				if err := pool.QueryRow(c.UserContext(), principalSQL, session).Scan(&userID, &username, &role, &studentID, &active, &revokedAt, &expiresAt); err != nil {
+					return err
+				}
 			}
 			rows, err := pool.Query(c.UserContext(), "SELECT * FROM students WHERE id = $1", id)
 			if err != nil {
