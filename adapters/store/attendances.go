@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/wire"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/attendance"
+	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/page"
 	"github.com/campus/campus/ports"
 )
@@ -32,8 +32,8 @@ var (
 )
 
 // upsertChunk is how many rows one SQLite upsert statement carries.
-// PostgreSQL takes the whole batch in one statement over arrays (see
-// upsertArrays), which it parses far faster than a long VALUES list.
+// PostgreSQL takes the whole batch in a constant number of statements over
+// array parameters (see upsertArrays in bulk_attendance.go).
 const upsertChunk = 2500
 
 // sqlDate is a calendar day as both databases hold it: PostgreSQL's date
@@ -195,22 +195,22 @@ func (a *AttendanceRepository) Count(ctx context.Context, f attendance.Filter) (
 	return out, nil
 }
 
-// upserted is what the upsert statement returns per row.
+// upserted is what SQLite's upsert statement returns per row.
 type upserted struct {
 	ID        int64 `bun:"id"`
 	StudentID int64 `bun:"student_id"`
-	Inserted  bool  `bun:"inserted"`
 }
 
-// Upsert writes the batch upsertChunk rows at a time. Per chunk it runs
-// two statements whatever the chunk's size: a read of the rows that exist
-// (locked FOR UPDATE on PostgreSQL, so the previous values it reports are
-// the ones overwritten) and one multi-row INSERT ... ON CONFLICT DO UPDATE
-// ... RETURNING. On PostgreSQL "created" comes from the statement itself
-// (xmax = 0 on a freshly inserted row), which stays right even when a
-// concurrent transaction inserted the row after the read; SQLite runs
-// writers one at a time, so there the read decides.
+// Upsert writes the batch. On PostgreSQL it runs a constant number of
+// statements for the whole batch (see upsertArrays). On SQLite it goes
+// upsertChunk rows at a time, two statements per chunk whatever its size:
+// a read of the rows that exist and one multi-row INSERT ... ON CONFLICT
+// DO UPDATE ... RETURNING; SQLite runs writers one at a time, so the read
+// decides what was created.
 func (a *AttendanceRepository) Upsert(ctx context.Context, b attendance.Batch, markedBy *int64, at time.Time) ([]attendance.Upserted, error) {
+	if err := oncePerStudent(b.Entries); err != nil {
+		return nil, err
+	}
 	out := make([]attendance.Upserted, 0, len(b.Entries))
 	at = stamp(at)
 	err := a.db.inTx(ctx, func(ctx context.Context) error {
@@ -235,65 +235,21 @@ func (a *AttendanceRepository) Upsert(ctx context.Context, b attendance.Batch, m
 	return out, nil
 }
 
-// upsertArrays is PostgreSQL's path: one locked read of the rows that
-// exist and one INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE
-// for the whole batch. Arrays travel as single values, so the statement's
-// size and parse time do not grow with a VALUES list, and it stays within
-// the bind-parameter limit whatever the batch size.
-func (a *AttendanceRepository) upsertArrays(ctx context.Context, b attendance.Batch, markedBy *int64, at time.Time) ([]attendance.Upserted, error) {
-	conn := a.db.conn(ctx)
-	n := len(b.Entries)
-	ids, statuses, remarks := make([]int64, n), make([]string, n), make([]string, n)
-	for i, e := range b.Entries {
-		ids[i], statuses[i], remarks[i] = e.StudentID, string(e.Status), e.Remarks
-	}
-	day := toSQLDate(b.Date)
-	var existing []attendanceRow
-	if err := conn.NewSelect().Model(&existing).
-		Where("ar.date = ? AND ar.session = ? AND ar.student_id = ANY(?::bigint[])", day, b.Session, pgdialect.Array(ids)).
-		For("UPDATE").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("read attendance before upsert: %w", translate(err, thingAttendance))
-	}
-	before := make(map[int64]attendance.Record, len(existing))
-	for _, row := range existing {
-		before[row.StudentID] = row.domain()
-	}
-	var res []upserted
-	err := conn.NewRaw(`INSERT INTO attendance_records AS ar
-		(student_id, date, session, status, remarks, marked_by, created_at, updated_at)
-		SELECT u.student_id, ?, ?, u.status, u.remarks, ?, ?, ?
-		FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(student_id, status, remarks)
-		ON CONFLICT (student_id, date, session) DO UPDATE SET
-			status = EXCLUDED.status, remarks = EXCLUDED.remarks,
-			marked_by = EXCLUDED.marked_by, updated_at = EXCLUDED.updated_at
-		RETURNING id, student_id, (xmax = 0) AS inserted`,
-		day, b.Session, markedBy, at, at, pgdialect.Array(ids), pgdialect.Array(statuses), pgdialect.Array(remarks)).
-		Scan(ctx, &res)
-	if err != nil {
-		return nil, fmt.Errorf("upsert attendance: %w", translate(err, thingAttendance))
-	}
-	byStudent := make(map[int64]upserted, len(res))
-	for _, r := range res {
-		byStudent[r.StudentID] = r
-	}
-	out := make([]attendance.Upserted, n)
-	for i, e := range b.Entries {
-		r, ok := byStudent[e.StudentID]
-		if !ok {
-			return nil, fmt.Errorf("upsert attendance: no row returned for student %d", e.StudentID)
+// oncePerStudent refuses a batch that names a student twice (NewBatch
+// never makes one): there is no one outcome to report for such an entry,
+// and the statements would each treat it differently.
+func oncePerStudent(entries []attendance.Entry) error {
+	seen := make(map[int64]struct{}, len(entries))
+	for _, e := range entries {
+		if _, dup := seen[e.StudentID]; dup {
+			return fault.Newf(fault.Invalid, "student %d is in the batch twice", e.StudentID)
 		}
-		row := attendanceRow{ID: r.ID, StudentID: e.StudentID, Date: day, Session: b.Session, Status: string(e.Status),
-			Remarks: e.Remarks, MarkedBy: markedBy, CreatedAt: at, UpdatedAt: at}
-		u := attendance.Upserted{Record: row.domain(), Created: r.Inserted}
-		if prev, existed := before[e.StudentID]; existed && !r.Inserted {
-			u.Previous = &prev
-			u.Record.CreatedAt = prev.CreatedAt
-		}
-		out[i] = u
+		seen[e.StudentID] = struct{}{}
 	}
-	return out, nil
+	return nil
 }
 
+// upsertChunk is SQLite's upsert of one chunk.
 func (a *AttendanceRepository) upsertChunk(ctx context.Context, b attendance.Batch, chunk []attendance.Entry, markedBy *int64, at time.Time) ([]attendance.Upserted, error) {
 	conn := a.db.conn(ctx)
 	ids := make([]int64, len(chunk))
@@ -301,12 +257,9 @@ func (a *AttendanceRepository) upsertChunk(ctx context.Context, b attendance.Bat
 		ids[i] = e.StudentID
 	}
 	var existing []attendanceRow
-	q := conn.NewSelect().Model(&existing).
-		Where("ar.date = ? AND ar.session = ? AND ar.student_id IN (?)", toSQLDate(b.Date), b.Session, bun.List(ids))
-	if a.db.postgres() {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
+	err := conn.NewSelect().Model(&existing).
+		Where("ar.date = ? AND ar.session = ? AND ar.student_id IN (?)", toSQLDate(b.Date), b.Session, bun.List(ids)).Scan(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("read attendance before upsert: %w", translate(err, thingAttendance))
 	}
 	before := make(map[int64]attendance.Record, len(existing))
@@ -319,49 +272,34 @@ func (a *AttendanceRepository) upsertChunk(ctx context.Context, b attendance.Bat
 		rows[i] = attendanceRow{StudentID: e.StudentID, Date: toSQLDate(b.Date), Session: b.Session, Status: string(e.Status),
 			Remarks: e.Remarks, MarkedBy: markedBy, CreatedAt: at, UpdatedAt: at}
 	}
-	returning := "id, student_id, false AS inserted"
-	if a.db.postgres() {
-		returning = "id, student_id, (xmax = 0) AS inserted"
-	}
 	var res []upserted
-	err := conn.NewInsert().Model(&rows).ExcludeColumn("id").
+	err = conn.NewInsert().Model(&rows).ExcludeColumn("id").
 		On("CONFLICT (student_id, date, session) DO UPDATE").
 		Set("status = EXCLUDED.status").
 		Set("remarks = EXCLUDED.remarks").
 		Set("marked_by = EXCLUDED.marked_by").
 		Set("updated_at = EXCLUDED.updated_at").
-		Returning(returning).Scan(ctx, &res)
+		Returning("id, student_id").Scan(ctx, &res)
 	if err != nil {
 		return nil, fmt.Errorf("upsert attendance: %w", translate(err, thingAttendance))
 	}
-	type outcome struct {
-		id       int64
-		inserted bool
-	}
-	byStudent := make(map[int64]outcome, len(res))
+	byStudent := make(map[int64]int64, len(res))
 	for _, r := range res {
-		byStudent[r.StudentID] = outcome{id: r.ID, inserted: r.Inserted}
+		byStudent[r.StudentID] = r.ID
 	}
 	out := make([]attendance.Upserted, len(chunk))
 	for i, row := range rows {
-		o, ok := byStudent[row.StudentID]
+		id, ok := byStudent[row.StudentID]
 		if !ok {
 			return nil, fmt.Errorf("upsert attendance: no row returned for student %d", row.StudentID)
 		}
-		row.ID = o.id
+		row.ID = id
 		u := attendance.Upserted{Record: row.domain()}
 		if prev, existed := before[row.StudentID]; existed {
 			u.Previous = &prev
 			u.Record.CreatedAt = prev.CreatedAt
 		}
-		if a.db.postgres() {
-			u.Created = o.inserted
-		} else {
-			u.Created = u.Previous == nil
-		}
-		if u.Created {
-			u.Previous = nil
-		}
+		u.Created = u.Previous == nil
 		out[i] = u
 	}
 	return out, nil
@@ -379,6 +317,9 @@ func NewRoster(db *DB) *Roster { return &Roster{db: db} }
 func (r *Roster) Missing(ctx context.Context, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if r.db.postgres() {
+		return r.missingArrays(ctx, ids)
 	}
 	var found []int64
 	err := r.db.conn(ctx).NewSelect().Table("students").Column("id").Where("id IN (?)", bun.List(ids)).Scan(ctx, &found)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/campus/campus/domain/event"
 	"github.com/campus/campus/ports"
@@ -37,44 +36,75 @@ func (o *Outbox) Append(ctx context.Context, events ...event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	rows := make([]outboxRow, len(events))
-	for i, e := range events {
-		p, err := encodeJSON(e.Payload)
-		if err != nil {
-			return fmt.Errorf("encode event %s: %w", e.Type, err)
-		}
-		payload := "{}"
-		if p != nil {
-			payload = *p
-		}
-		rows[i] = outboxRow{ID: e.ID, Type: e.Type, Aggregate: e.Aggregate, AggregateID: e.AggregateID,
-			Payload: payload, OccurredAt: stamp(e.OccurredAt)}
+	var err error
+	if o.db.postgres() && len(events) > 1 {
+		err = o.appendArrays(ctx, events)
+	} else {
+		err = o.appendRows(ctx, events)
 	}
-	if o.db.postgres() && len(rows) > 1 {
-		if err := o.appendArrays(ctx, rows); err != nil {
-			return err
-		}
-	} else if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("append events: %w", translate(err, "Event"))
+	if err != nil {
+		return err
 	}
 	o.db.afterCommit(ctx, o.db.watch.signal)
 	return nil
 }
 
-// appendArrays inserts many events on PostgreSQL in one statement over
-// arrays, which it parses far faster than a long VALUES list (a bulk
-// attendance mark appends thousands).
-func (o *Outbox) appendArrays(ctx context.Context, rows []outboxRow) error {
-	n := len(rows)
-	ids, types, aggs, aggIDs, payloads := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	at := make([]time.Time, n)
-	for i, r := range rows {
-		ids[i], types[i], aggs[i], aggIDs[i], payloads[i], at[i] = r.ID, r.Type, r.Aggregate, r.AggregateID, r.Payload, r.OccurredAt
+// appendRows inserts the events through Bun, one VALUES row each.
+func (o *Outbox) appendRows(ctx context.Context, events []event.Event) error {
+	payloads, err := encodePayloads(events)
+	if err != nil {
+		return err
 	}
-	_, err := o.db.conn(ctx).NewRaw(`INSERT INTO outbox_events (id, type, aggregate, aggregate_id, payload, occurred_at)
-		SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::json[], ?::timestamptz[])`,
-		pgdialect.Array(ids), pgdialect.Array(types), pgdialect.Array(aggs), pgdialect.Array(aggIDs),
-		pgdialect.Array(payloads), pgdialect.Array(at)).Exec(ctx)
+	rows := make([]outboxRow, len(events))
+	for i, e := range events {
+		rows[i] = outboxRow{ID: e.ID, Type: e.Type, Aggregate: e.Aggregate, AggregateID: e.AggregateID,
+			Payload: payloads[i], OccurredAt: stamp(e.OccurredAt)}
+	}
+	if _, err := o.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("append events: %w", translate(err, "Event"))
+	}
+	return nil
+}
+
+// appendEventsSQL inserts events from one array per column, zipped by ROWS
+// FROM; the payloads come as one JSON array (see encodePayloadArray).
+const appendEventsSQL = `INSERT INTO outbox_events (id, type, aggregate, aggregate_id, payload, occurred_at)
+SELECT u.id, u.type, u.aggregate, u.aggregate_id, u.payload, u.occurred_at
+FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+	json_array_elements($5::json), unnest($6::timestamptz[])) AS u(id, type, aggregate, aggregate_id, payload, occurred_at)`
+
+// appendAlikeSQL is appendEventsSQL for events of one type and aggregate
+// that occurred at one time (a bulk mark's), which travel once.
+const appendAlikeSQL = `INSERT INTO outbox_events (id, type, aggregate, aggregate_id, payload, occurred_at)
+SELECT u.id, $2::text, $3::text, u.aggregate_id, u.payload, $6::timestamptz
+FROM ROWS FROM (unnest($1::text[]), unnest($4::text[]), json_array_elements($5::json)) AS u(id, aggregate_id, payload)`
+
+// appendArrays inserts many events on PostgreSQL in one statement whose
+// arrays travel as binary parameters (a bulk attendance mark appends
+// thousands): the statement's text stays the same whatever their number,
+// and nothing is written into it that PostgreSQL must parse as SQL.
+func (o *Outbox) appendArrays(ctx context.Context, events []event.Event) error {
+	payloads, err := encodePayloadArray(events)
+	if err != nil {
+		return err
+	}
+	n := len(events)
+	ids, aggIDs := make([]string, n), make([]string, n)
+	first := events[0]
+	alike := true
+	for i, e := range events {
+		ids[i], aggIDs[i] = e.ID, e.AggregateID
+		alike = alike && e.Type == first.Type && e.Aggregate == first.Aggregate && e.OccurredAt.Equal(first.OccurredAt)
+	}
+	if alike {
+		_, err = o.db.pg(ctx).ExecContext(ctx, appendAlikeSQL, pgBinary, ids, first.Type, first.Aggregate, aggIDs, payloads, stamp(first.OccurredAt))
+	} else {
+		types, aggs, at := make([]string, n), make([]string, n), make([]time.Time, n)
+		for i, e := range events {
+			types[i], aggs[i], at[i] = e.Type, e.Aggregate, stamp(e.OccurredAt)
+		}
+		_, err = o.db.pg(ctx).ExecContext(ctx, appendEventsSQL, pgBinary, ids, types, aggs, aggIDs, payloads, at)
+	}
 	if err != nil {
 		return fmt.Errorf("append events: %w", translate(err, "Event"))
 	}

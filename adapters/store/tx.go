@@ -68,11 +68,7 @@ func (db *DB) conn(ctx context.Context) bun.IDB {
 // ~5 300 req/s). For the hottest primary-key reads only. Behind PgBouncer
 // in transaction mode this needs PgBouncer 1.21+ (max_prepared_statements).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
-		return st.tx.Tx.QueryRowContext(ctx, query, args...)
-	}
-	return db.bun.DB.QueryRowContext(ctx, query, args...)
+	return db.pg(ctx).QueryRowContext(ctx, query, append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
 }
 
 // inTx runs fn in the transaction already in ctx, or in a new one that

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"fmt"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/campus/campus/domain/event"
+)
+
+// encodePayloads encodes the events' payloads as outbox rows store them:
+// byte for byte what encoding/json makes of each map, "{}" for a nil one.
+// All payloads share one backing string: one allocation instead of one per
+// event.
+func encodePayloads(events []event.Event) ([]string, error) {
+	buf := make([]byte, 0, 192*len(events))
+	ends := make([]int, len(events))
+	var err error
+	for i, e := range events {
+		if buf, err = appendPayload(buf, e); err != nil {
+			return nil, err
+		}
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	out := make([]string, len(events))
+	start := 0
+	for i, end := range ends {
+		out[i], start = all[start:end], end
+	}
+	return out, nil
+}
+
+// encodePayloadArray is encodePayloads as one JSON array, "[p1,p2,...]",
+// which PostgreSQL splits back with json_array_elements: the elements of
+// a json value keep their text, so each row stores exactly its encoded
+// payload. One parameter of one string costs the driver a single copy
+// where an array of thousands of strings costs it one per element.
+func encodePayloadArray(events []event.Event) (string, error) {
+	buf := make([]byte, 0, 2+192*len(events))
+	buf = append(buf, '[')
+	var err error
+	for i, e := range events {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if buf, err = appendPayload(buf, e); err != nil {
+			return "", err
+		}
+	}
+	return string(append(buf, ']')), nil
+}
+
+// appendPayload appends e's payload as the outbox stores it, encoded by
+// goccy/go-json: the same bytes as encoding/json (keys sorted, HTML
+// characters escaped; FuzzEncodePayloads compares them), in about a third
+// of the time on the 10 000 small maps of a bulk mark.
+func appendPayload(b []byte, e event.Event) ([]byte, error) {
+	if e.Payload == nil {
+		return append(b, "{}"...), nil
+	}
+	j, err := gojson.Marshal(e.Payload)
+	if err != nil {
+		return b, fmt.Errorf("encode event %s: %w", e.Type, err)
+	}
+	return append(b, j...), nil
+}

@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	app "github.com/campus/campus/application/attendance"
+	"github.com/campus/campus/tests/testenv"
+)
+
+// TestBulkMarkRaceOnPostgres: a record another transaction inserts after
+// the bulk call read the day's records (so the read could not lock it) is
+// overwritten and reported as updated, whether the call is small (one
+// INSERT ... ON CONFLICT) or large (a plain INSERT under a savepoint, then
+// ON CONFLICT for the same rows after the unique violation); when the
+// other transaction rolls back instead, the call creates the record.
+// SQLite runs one writer at a time, so the race exists on PostgreSQL only.
+func TestBulkMarkRaceOnPostgres(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		commit bool
+	}{
+		{"small call, rival commits", 10, true},
+		{"large call, rival commits", 200, true},
+		{"large call, rival rolls back", 200, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newBulkEnv(t, testenv.PostgresURL(t), tc.n)
+			ctx := context.Background()
+			rivalStudent := e.students[tc.n/2]
+
+			rival, err := e.db.Bun().BeginTx(ctx, nil)
+			require.NoError(t, err)
+			defer func() { _ = rival.Rollback() }()
+			_, err = rival.ExecContext(ctx, `INSERT INTO attendance_records (student_id, date, session, status, remarks, created_at, updated_at)
+				VALUES (?, '2026-11-27', 'daily', 'late', 'rival', now(), now())`, rivalStudent)
+			require.NoError(t, err)
+
+			type outcome struct {
+				res app.BulkResult
+				err error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				res, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "present" }))
+				done <- outcome{res, err}
+			}()
+			waitForLockWait(t, e)
+			if tc.commit {
+				require.NoError(t, rival.Commit())
+			} else {
+				require.NoError(t, rival.Rollback())
+			}
+			var got outcome
+			select {
+			case got = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the bulk call did not finish")
+			}
+			require.NoError(t, got.err)
+
+			state := e.state(t, "2026-11-27", 0)
+			require.Equal(t, tc.n, len(state.records))
+			for _, r := range state.records {
+				assert.Equal(t, "present", string(r.Status), "the bulk call's mark wins")
+				assert.Equal(t, &e.staff.UserID, r.MarkedBy)
+			}
+			evs := byStudent(t, state.events)
+			require.Len(t, evs, tc.n, "every record was created or overwritten with other values")
+			if !tc.commit {
+				assert.Equal(t, app.BulkResult{Created: tc.n}, got.res)
+				return
+			}
+			assert.Equal(t, app.BulkResult{Created: tc.n - 1, Updated: 1}, got.res)
+			ev := evs[rivalStudent]
+			assert.Equal(t, false, ev.Payload["created"])
+			assert.NotContains(t, ev.Payload, "previous_status", "what the rival wrote was never read")
+			assert.Equal(t, "", state.records[rivalStudent].Remarks)
+		})
+	}
+}
+
+// waitForLockWait returns once a session of e's database waits for a lock.
+func waitForLockWait(t *testing.T, e *bulkEnv) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := e.db.Bun().QueryRowContext(context.Background(),
+			`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+		require.NoError(t, err)
+		if n > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the bulk call never waited for the rival's row")
+}
