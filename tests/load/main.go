@@ -339,7 +339,12 @@ func serveBare(port, samplePath string, dbURL ...string) {
 		}
 		app.Get("/api/v1/students/:id", func(c *fiber.Ctx) error { return c.JSON(obj) })
 	} else {
-		pool, err := pgxpool.New(context.Background(), dbURL[0])
+		cfg, err := pgxpool.ParseConfig(dbURL[0])
+		if err != nil {
+			fatal(err)
+		}
+		cfg.MaxConns = int32(benchPool) //nolint:gosec // a small constant
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 		if err != nil {
 			fatal(err)
 		}
@@ -410,10 +415,18 @@ func createDatabase(ctx context.Context, adminURL string) (string, func(), error
 
 // serveEnv is the environment every `campus serve` of this tool runs with
 // on the bench database (no Redis: in-memory cache, no background work).
+// benchPool is the database connections of the served API and of the
+// bare pgx baselines alike: two per core, at least 4 (pgxpool's default
+// on a 2-core machine).
+var benchPool = max(4, 2*runtime.NumCPU())
+
 func serveEnv(dbURL string) []string {
 	return append(os.Environ(), "ENV=testing", "DATABASE_URL="+dbURL, "REDIS_URL=",
 		"HOST=127.0.0.1", "LOG_LEVEL=ERROR", "LOG_FILE=", "SECRET_KEY=load-test-secret-key-of-at-least-32-bytes",
-		"BCRYPT_COST=10", "POOL_SIZE=10", "POOL_MAX_OVERFLOW=10",
+		// The same number of database connections as the bare pgx
+		// baselines (benchPool): with more than the cores can serve,
+		// backends only take turns on them.
+		"BCRYPT_COST=10", "POOL_SIZE="+strconv.Itoa(benchPool), "POOL_MAX_OVERFLOW=0",
 		// The login scenario logs in thousands of times from one address.
 		"AUTH_RATE_LIMIT_PER_MINUTE=100000000",
 		// These APIs measure HTTP; the events scenario runs its own worker.
