@@ -150,9 +150,10 @@ func (s *Service) window() (risk.AttendanceWindow, time.Time) {
 // assessSet decides for a set of students from their figures, reading
 // their open records in one query. Records that must change are updated
 // together in one transaction, which reads their figures again under the
-// records' locks; a record to raise gets a transaction of its own. A
-// student that fails is counted in rep and returned in failed; err is a
-// failure of the whole set.
+// records' locks (updateSet); records to raise are raised together in
+// another (raiseSet). A set that fails as a whole is retried student by
+// student. A student that fails is counted in rep and returned in failed;
+// err is a failure of the whole set.
 func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigures, rep *Report) (failed []error, err error) {
 	ids := make([]int64, len(figures))
 	for i, f := range figures {
