@@ -142,12 +142,8 @@ func (s *RedisSentinel) Node(addr string) *redis.Client {
 // old master is then its replica. It returns the old and new addresses.
 func (s *RedisSentinel) Failover(t testing.TB) (from, to string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), haStart)
+	ctx, cancel, from := s.moving(t)
 	defer cancel()
-	from, err := s.MasterAddr(ctx)
-	if err != nil {
-		t.Fatalf("sentinel: master address: %v", err)
-	}
 	sc := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
 	defer sc.Close()
 	// NOGOODSLAVE while the Sentinel has not refreshed the replicas' state.
@@ -158,17 +154,25 @@ func (s *RedisSentinel) Failover(t testing.TB) (from, to string) {
 	return from, s.waitNewMaster(t, ctx, from)
 }
 
+// moving starts a master move: a deadline for it and the master now.
+func (s *RedisSentinel) moving(t testing.TB) (context.Context, context.CancelFunc, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), haStart)
+	from, err := s.MasterAddr(ctx)
+	if err != nil {
+		cancel()
+		t.Fatalf("sentinel: master address: %v", err)
+	}
+	return ctx, cancel, from
+}
+
 // KillMaster SIGKILLs the master and returns once the Sentinel has seen it
 // down and promoted a replica that acts as the master. It returns the old
 // and new addresses.
 func (s *RedisSentinel) KillMaster(t testing.TB) (from, to string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), haStart)
+	ctx, cancel, from := s.moving(t)
 	defer cancel()
-	from, err := s.MasterAddr(ctx)
-	if err != nil {
-		t.Fatalf("sentinel: master address: %v", err)
-	}
 	s.kill[from]()
 	return from, s.waitNewMaster(t, ctx, from)
 }
