@@ -169,29 +169,21 @@ func (s *Service) assessSet(ctx context.Context, figures []risk.AttendanceFigure
 	}
 	var stale []staleRecord
 	var raises []candidate
+	// The set's reads stand for each student's: a record to change or to
+	// raise joins its set, any other student is done (each student is
+	// assessed once here; the sets decide again under their locks).
 	for _, f := range figures {
-		var openRisk *risk.Risk
 		if r, has := open[f.StudentID]; has {
-			openRisk = &r
 			if s.mustUpdate(f, r) {
 				stale = append(stale, staleRecord{riskID: r.ID, studentID: f.StudentID})
-				continue
+			} else {
+				rep.add(Result{StudentID: f.StudentID, Action: Unchanged})
 			}
 		} else if a := risk.AssessAttendance(f, s.cfg.Thresholds); a.Verdict == risk.VerdictAtRisk {
 			raises = append(raises, candidate{studentID: f.StudentID, a: a})
-			continue
+		} else {
+			rep.add(Result{StudentID: f.StudentID, Action: None})
 		}
-		// The set's reads stand for this student's; a concurrent run that
-		// raised the record first makes it a conflict: read afresh then.
-		res, err := s.decide(ctx, f, openRisk)
-		if errors.Is(err, fault.ErrConflict) {
-			res, err = s.Reassess(ctx, f.StudentID)
-		}
-		if err != nil {
-			fail(f.StudentID, err)
-			continue
-		}
-		rep.add(res)
 	}
 	// each handles the students of a set that failed as a whole on their
 	// own, so that one student's trouble does not hold back the others.
