@@ -1,7 +1,8 @@
 // Package password hashes and checks passwords with bcrypt. bcrypt is slow
-// on purpose, so every hash and comparison runs on a pool no larger than the
-// number of CPUs: a burst of logins queues up instead of starving every
-// other request of CPU, and a caller that gives up stops waiting.
+// on purpose, so every hash and comparison runs on lanes of its own (see
+// lanes.go): as many as the number of CPUs, on threads of a lower priority,
+// so that a burst of logins queues up instead of starving every other
+// request of CPU, and a caller that gives up stops waiting.
 package password
 
 import (
@@ -9,10 +10,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"golang.org/x/crypto/bcrypt"
-	"golang.org/x/sync/semaphore"
 
 	"github.com/campus/campus/domain/fault"
 	"github.com/campus/campus/domain/identity"
@@ -20,8 +19,8 @@ import (
 
 // Hasher implements ports.PasswordHasher with bcrypt at a fixed cost.
 type Hasher struct {
-	cost int
-	pool *semaphore.Weighted
+	cost  int
+	lanes *lanes
 	// dummy is a hash of a random password at cost, compared against when
 	// there is no stored hash so that an unknown username takes as long as a
 	// known one with a wrong password.
@@ -40,7 +39,7 @@ func NewHasher(cost int) (*Hasher, error) {
 	}
 	return &Hasher{
 		cost:  cost,
-		pool:  semaphore.NewWeighted(int64(runtime.GOMAXPROCS(0))),
+		lanes: processLanes(),
 		dummy: dummy,
 	}, nil
 }
@@ -52,11 +51,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > identity.MaxPasswordBytes {
 		return "", fault.New(fault.Invalid, "password: must be at most 72 bytes")
 	}
-	if err := h.pool.Acquire(ctx, 1); err != nil {
-		return "", fmt.Errorf("password: wait for hasher: %w", err)
+	var b []byte
+	var err error
+	if werr := h.lanes.do(ctx, func() { b, err = bcrypt.GenerateFromPassword([]byte(password), h.cost) }); werr != nil {
+		return "", fmt.Errorf("password: wait for hasher: %w", werr)
 	}
-	defer h.pool.Release(1)
-	b, err := bcrypt.GenerateFromPassword([]byte(password), h.cost)
 	if err != nil {
 		return "", fmt.Errorf("password: hash: %w", err)
 	}
@@ -76,11 +75,10 @@ func (h *Hasher) Compare(ctx context.Context, hash, password string) (bool, erro
 	if hash == "" {
 		target = h.dummy
 	}
-	if err := h.pool.Acquire(ctx, 1); err != nil {
-		return false, fmt.Errorf("password: wait for hasher: %w", err)
+	var err error
+	if werr := h.lanes.do(ctx, func() { err = bcrypt.CompareHashAndPassword(target, []byte(password)) }); werr != nil {
+		return false, fmt.Errorf("password: wait for hasher: %w", werr)
 	}
-	defer h.pool.Release(1)
-	err := bcrypt.CompareHashAndPassword(target, []byte(password))
 	switch {
 	case hash == "":
 		return false, nil

@@ -3,8 +3,8 @@ package password
 import (
 	"context"
 	"errors"
-	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,11 +124,8 @@ func TestCompareCorruptHash(t *testing.T) {
 
 func TestCancelWhilePoolFull(t *testing.T) {
 	h := newHasher(t, testCost)
-	size := int64(runtime.GOMAXPROCS(0))
-	if !h.pool.TryAcquire(size) {
-		t.Fatal("pool not free at start")
-	}
-	defer h.pool.Release(size)
+	release := occupyLanes(t, h.lanes)
+	defer release()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -144,6 +141,31 @@ func TestCancelWhilePoolFull(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("cancelled callers kept waiting")
 	}
+	// Once the lanes are free again, the hasher works.
+	release()
+	if _, err := h.Hash(context.Background(), "after-the-wait"); err != nil {
+		t.Fatalf("Hash after release: %v", err)
+	}
+}
+
+// occupyLanes hands every lane a job that waits until the returned function
+// is called, and returns once all of them are busy.
+func occupyLanes(t *testing.T, l *lanes) (release func()) {
+	t.Helper()
+	gate := make(chan struct{})
+	taken := make(chan struct{}, l.size)
+	for range l.size {
+		go func() { _ = l.do(context.Background(), func() { taken <- struct{}{}; <-gate }) }()
+	}
+	for range l.size {
+		select {
+		case <-taken:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the lanes never took the jobs")
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(func() { close(gate) }) }
 }
 
 func TestNewHasherCostRange(t *testing.T) {

@@ -1,0 +1,96 @@
+package password
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+// bcrypt is a tight loop of about a quarter of a second. Run on the
+// process's ordinary goroutines, a burst of logins holds every P of the Go
+// scheduler, and a request that wakes up (a read whose database answer has
+// come) waits for the next preemption, up to 10 ms at each of its steps:
+// with logins at half the machine's bcrypt capacity, the p99 of cached reads
+// went from 2 to 60 ms on two cores.
+//
+// So bcrypt runs on lanes of its own: as many goroutines as the process had
+// Ps when the first hasher was built, each locked to its own OS thread, and
+// the process gets as many extra Ps, so that a lane in bcrypt never keeps
+// another goroutine from a P. Between the lanes and the rest of the process
+// (and the database, on the same machine) the kernel decides, and on Linux
+// the lanes' threads run at a lower priority (nice +lanePriority): when the
+// machine is busy, a woken request runs at once and bcrypt takes what is
+// left; when it is not, bcrypt has every core, as before. The lanes are
+// shared by all hashers of the process, since threads and Ps are the
+// process's.
+
+// lanePriority is how much nicer than the process the lanes' threads are.
+// 10 gives them a tenth of the weight of an ordinary thread when both want
+// a core (Linux's weights: 1024 at nice 0, 110 at nice 10).
+const lanePriority = 10
+
+var (
+	lanesOnce   sync.Once
+	sharedLanes *lanes
+)
+
+// processLanes returns the process's lanes, starting them on first use.
+func processLanes() *lanes {
+	lanesOnce.Do(func() {
+		n := runtime.GOMAXPROCS(0)
+		sharedLanes = startLanes(n)
+		runtime.GOMAXPROCS(n + n)
+	})
+	return sharedLanes
+}
+
+// lanes is a fixed set of goroutines, each on its own OS thread, that run
+// the functions handed to them one at a time.
+type lanes struct {
+	jobs chan job
+	size int
+}
+
+type job struct {
+	run  func()
+	done chan struct{}
+}
+
+func startLanes(n int) *lanes {
+	l := &lanes{jobs: make(chan job), size: n}
+	for range n {
+		go l.serve()
+	}
+	return l
+}
+
+// serve runs jobs on a thread of its own, for the life of the process (a
+// locked goroutine that returned would take its thread with it).
+func (l *lanes) serve() {
+	runtime.LockOSThread()
+	if !lowerThreadPriority(lanePriority) {
+		// The process's main thread, whose priority ps and top show as
+		// the process's: it stays as it is, idle, and another serves.
+		go l.serve()
+		select {}
+	}
+	for j := range l.jobs {
+		j.run()
+		close(j.done)
+	}
+}
+
+// do runs f on a lane and returns when it has run. A caller whose ctx ends
+// while every lane is busy stops waiting and gets ctx's error; once a lane
+// has taken f, it runs to the end (bcrypt cannot be interrupted) and do
+// waits for it.
+func (l *lanes) do(ctx context.Context, f func()) error {
+	j := job{run: f, done: make(chan struct{})}
+	select {
+	case l.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-j.done
+	return nil
+}
