@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/campus/campus/domain/attendance"
@@ -297,7 +298,7 @@ func (s *Service) marked(at time.Time, u attendance.Upserted) event.Event {
 	if u.Previous != nil && u.Previous.Status != r.Status {
 		p["previous_status"] = string(u.Previous.Status)
 	}
-	return event.New(s.d.IDs.NewID(), event.AttendanceMarked, resource, fmt.Sprint(r.ID), at, p)
+	return event.New(s.d.IDs.NewID(), event.AttendanceMarked, resource, strconv.FormatInt(r.ID, 10), at, p)
 }
 
 // changed is the attendance.changed event of an edit (after set) or a

@@ -263,3 +263,16 @@ func TestUpsertedChanged(t *testing.T) {
 		}
 	}
 }
+
+// String renders every day, real or not, as fmt's "%04d-%02d-%02d" does.
+func FuzzDateString(f *testing.F) {
+	for _, seed := range [][3]int{{2026, 1, 5}, {999, 12, 31}, {0, 0, 0}, {-5, 3, 7}, {12345, 10, 100}, {-2147483648, -1, 0}} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	f.Fuzz(func(t *testing.T, y, m, d int) {
+		day := attendance.Date{Year: y, Month: time.Month(m), Day: d}
+		if got, want := day.String(), fmt.Sprintf("%04d-%02d-%02d", y, m, d); got != want {
+			t.Fatalf("Date{%d, %d, %d}.String() = %q, want %q", y, m, d, got, want)
+		}
+	})
+}
