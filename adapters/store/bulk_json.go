@@ -31,26 +31,6 @@ func encodePayloads(events []event.Event) ([]string, error) {
 	return out, nil
 }
 
-// encodePayloadArray is encodePayloads as one JSON array, "[p1,p2,...]",
-// which PostgreSQL splits back with json_array_elements: the elements of
-// a json value keep their text, so each row stores exactly its encoded
-// payload. One parameter of one string costs the driver a single copy
-// where an array of thousands of strings costs it one per element.
-func encodePayloadArray(events []event.Event) (string, error) {
-	buf := make([]byte, 0, 2+192*len(events))
-	buf = append(buf, '[')
-	var err error
-	for i, e := range events {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		if buf, err = appendPayload(buf, e); err != nil {
-			return "", err
-		}
-	}
-	return string(append(buf, ']')), nil
-}
-
 // appendPayload appends e's payload as the outbox stores it, encoded by
 // goccy/go-json: the same bytes as encoding/json (keys sorted, HTML
 // characters escaped; FuzzEncodePayloads compares them), in about a third

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,15 +62,6 @@ func TestEncodePayloadsHoldWhatEncodingJSONHolds(t *testing.T) {
 		sameJSON(t, marshal(t, p), got[i], "payload %d", i)
 		assert.True(t, json.Valid([]byte(got[i])), "payload %d", i)
 	}
-	arr, err := encodePayloadArray(events)
-	require.NoError(t, err)
-	assert.Equal(t, "["+strings.Join(got, ",")+"]", arr)
-	var elems []json.RawMessage
-	require.NoError(t, json.Unmarshal([]byte(arr), &elems))
-	require.Len(t, elems, len(payloads))
-	for i := range elems {
-		assert.Equal(t, got[i], string(elems[i]), "element %d is the payload's text", i)
-	}
 }
 
 func TestEncodePayloadsRefusesWhatJSONCannotHold(t *testing.T) {
@@ -80,7 +70,7 @@ func TestEncodePayloadsRefusesWhatJSONCannotHold(t *testing.T) {
 	assert.Contains(t, err.Error(), "encode event attendance.marked")
 	_, err = encodePayloads([]event.Event{{Type: "t", Payload: map[string]any{"ch": make(chan int)}}})
 	require.Error(t, err)
-	_, err = encodePayloadArray([]event.Event{{}, {Type: "risk.assessed", Payload: map[string]any{"x": math.Inf(1)}}})
+	_, err = encodePayloads([]event.Event{{}, {Type: "risk.assessed", Payload: map[string]any{"x": math.Inf(1)}}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "encode event risk.assessed")
 }
@@ -100,8 +90,5 @@ func FuzzEncodePayloads(f *testing.F) {
 		require.NoError(t, err)
 		sameJSON(t, marshal(t, p), got[0])
 		sameJSON(t, marshal(t, map[string]any{v: nil}), got[1])
-		arr, err := encodePayloadArray([]event.Event{{Payload: p}, {Payload: map[string]any{v: nil}}})
-		require.NoError(t, err)
-		assert.Equal(t, "["+got[0]+","+got[1]+"]", arr)
 	})
 }

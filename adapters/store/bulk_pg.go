@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/campus/campus/domain/attendance"
 )
@@ -30,6 +32,35 @@ func (db *DB) pg(ctx context.Context) pgRunner {
 		return st.tx.Tx
 	}
 	return db.bun.DB
+}
+
+// copyFrom runs COPY table (columns) FROM STDIN with pgx on PostgreSQL,
+// in ctx's transaction if it has one of db's (on the connection the
+// transaction holds: database/sql has no COPY), else on a connection of
+// the pool. It returns the number of rows copied.
+func (db *DB) copyFrom(ctx context.Context, table string, columns []string, rows pgx.CopyFromSource) (int64, error) {
+	var conn *sql.Conn
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		conn = st.conn.Conn
+	} else {
+		c, err := db.bun.DB.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer func() { _ = c.Close() }()
+		conn = c
+	}
+	var n int64
+	err := conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: %T is not a pgx connection", table, driverConn)
+		}
+		var err error
+		n, err = pc.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
+		return err
+	})
+	return n, err
 }
 
 // pgBinary goes first among a statement's arguments: pgx then describes

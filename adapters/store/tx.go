@@ -17,7 +17,10 @@ type txKey struct{}
 // against another.
 type txState struct {
 	db *DB
-	tx bun.Tx
+	// conn is the connection tx runs on, for what database/sql cannot
+	// do in a transaction (copyFrom).
+	conn bun.Conn
+	tx   bun.Tx
 	// after runs, in order, once tx has committed.
 	after []func()
 }
@@ -78,7 +81,12 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context) error) (err
 	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
 		return fn(ctx)
 	}
-	tx, err := db.bun.BeginTx(ctx, nil)
+	conn, err := db.bun.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", translate(err, ""))
+	}
+	defer func() { _ = conn.Close() }() // back to the pool, after the rollback below
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", translate(err, ""))
 	}
@@ -88,7 +96,7 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context) error) (err
 			_ = tx.Rollback()
 		}
 	}()
-	st := &txState{db: db, tx: tx}
+	st := &txState{db: db, conn: conn, tx: tx}
 	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		return err
 	}

@@ -39,18 +39,29 @@ func TestOutbox(t *testing.T) {
 				if err := ob.Append(ctx, event.New("ev-3", event.ComplaintFiled, "complaint", "1", at, nil)); err != nil {
 					return err
 				}
+				// Many at once (a COPY on PostgreSQL) roll back with the rest.
+				if err := ob.Append(ctx, event.New("ev-3b", event.ComplaintFiled, "complaint", "2", at, nil),
+					event.New("ev-3c", event.ComplaintFiled, "complaint", "3", at, nil)); err != nil {
+					return err
+				}
 				return boom
 			})
 			require.ErrorIs(t, err, boom)
 
 			pending, err := ob.Pending(ctx, 10)
 			require.NoError(t, err)
-			require.Len(t, pending, 2, "the rolled-back event is not there")
+			require.Len(t, pending, 2, "the rolled-back events are not there")
 			assert.Equal(t, e1, pending[0])
 			assert.Equal(t, e2, pending[1])
 
 			err = ob.Append(ctx, e1)
 			assert.Equal(t, fault.Conflict, fault.KindOf(err), "an event id is recorded once: %v", err)
+			// Many at once outside a transaction: all or none.
+			err = ob.Append(ctx, event.New("ev-4", event.ComplaintFiled, "complaint", "4", at, nil), e2)
+			assert.Equal(t, fault.Conflict, fault.KindOf(err), "an event id is recorded once: %v", err)
+			pending, err = ob.Pending(ctx, 10)
+			require.NoError(t, err)
+			require.Len(t, pending, 2, "ev-4 went in with the duplicate or not at all")
 			limited, err := ob.Pending(ctx, 1)
 			require.NoError(t, err)
 			require.Len(t, limited, 1)
