@@ -40,6 +40,8 @@ func TestParseGood(t *testing.T) {
 		{"redis-cluster://u:secret@n1:7000/", Target{Mode: Cluster, Addrs: []string{"n1:7000"}, Username: "u", Password: "secret"}},
 		{"redis-cluster://n1:7000/0", Target{Mode: Cluster, Addrs: []string{"n1:7000"}}},
 		{"redis-cluster://[2001:db8::7]:7000", Target{Mode: Cluster, Addrs: []string{"[2001:db8::7]:7000"}}},
+		{"redis-cluster://:p@ss@n1", Target{Mode: Cluster, Addrs: []string{"n1:6379"}, Password: "p@ss"}}, // the host part starts after the last @
+		{"redis-sentinel://u:p@ss@s1?master=m", Target{Mode: Sentinel, Addrs: []string{"s1:26379"}, Username: "u", Password: "p@ss", Master: "m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -144,13 +146,14 @@ func TestStringHidesPasswords(t *testing.T) {
 func TestClientKind(t *testing.T) {
 	to := Timeouts{Dial: 100 * time.Millisecond, Read: 200 * time.Millisecond, Write: 300 * time.Millisecond, Pool: 400 * time.Millisecond}
 
-	server, err := Parse("redis://:pw@127.0.0.1:1/3?client_name=campus")
+	server, err := Parse("redis://app:pw@127.0.0.1:1/3?client_name=campus")
 	require.NoError(t, err)
 	c := server.Client(to)
 	defer c.Close()
 	require.IsType(t, &redis.Client{}, c)
 	o := c.(*redis.Client).Options()
 	assert.Equal(t, "127.0.0.1:1", o.Addr)
+	assert.Equal(t, "app", o.Username)
 	assert.Equal(t, "pw", o.Password)
 	assert.Equal(t, 3, o.DB)
 	assert.Equal(t, "campus", o.ClientName, "go-redis's own URL options are kept")
@@ -162,26 +165,48 @@ func TestClientKind(t *testing.T) {
 	assert.Equal(t, time.Second, second.(*redis.Client).Options().DialTimeout)
 	assert.Equal(t, to.Dial, o.DialTimeout, "each client has its own options")
 
-	sentinel, err := Parse("redis-sentinel://:pw@127.0.0.1:1/4?master=m")
+	sentinel, err := Parse("redis-sentinel://app:pw@127.0.0.1:1/4?master=m&sentinel_password=spw")
 	require.NoError(t, err)
 	fc := sentinel.Client(to)
 	defer fc.Close()
 	require.IsType(t, &redis.Client{}, fc, "go-redis's failover client is a *redis.Client")
 	fo := fc.(*redis.Client).Options()
-	assert.Equal(t, "pw", fo.Password)
+	// The master and the Sentinels it is asked of are not in the options:
+	// TestSentinelClientAsksTheSentinels follows a client to them.
+	assert.Equal(t, "app", fo.Username)
+	assert.Equal(t, "pw", fo.Password, "the data nodes' password, not the Sentinels'")
 	assert.Equal(t, 4, fo.DB)
-	assert.Equal(t, to.Read, fo.ReadTimeout)
+	assert.Equal(t, []time.Duration{to.Dial, to.Read, to.Write, to.Pool}, []time.Duration{fo.DialTimeout, fo.ReadTimeout, fo.WriteTimeout, fo.PoolTimeout})
 	assert.Equal(t, 0, fo.MaxRetries)
+	assert.Equal(t, 1, fo.DialerRetries)
 
-	cluster, err := Parse("redis-cluster://:pw@127.0.0.1:1,127.0.0.1:2")
+	cluster, err := Parse("redis-cluster://app:pw@127.0.0.1:1,127.0.0.1:2")
 	require.NoError(t, err)
 	cc := cluster.Client(to)
 	defer cc.Close()
 	require.IsType(t, &redis.ClusterClient{}, cc)
 	co := cc.(*redis.ClusterClient).Options()
 	assert.Equal(t, []string{"127.0.0.1:1", "127.0.0.1:2"}, co.Addrs)
+	assert.Equal(t, "app", co.Username)
 	assert.Equal(t, "pw", co.Password)
-	assert.Equal(t, to.Write, co.WriteTimeout)
+	assert.Equal(t, []time.Duration{to.Dial, to.Read, to.Write, to.Pool}, []time.Duration{co.DialTimeout, co.ReadTimeout, co.WriteTimeout, co.PoolTimeout})
+	assert.Equal(t, 1, co.DialerRetries)
+	// go-redis turns a Cluster's 0 into -1 too: no retries either way.
+	assert.Equal(t, -1, co.MaxRetries)
+}
+
+// TestClientOfABuiltTarget: a Target written out rather than parsed (no
+// go-redis options behind it) still gets its address, credentials,
+// database and timeouts.
+func TestClientOfABuiltTarget(t *testing.T) {
+	to := Timeouts{Dial: 100 * time.Millisecond, Read: 200 * time.Millisecond, Write: 300 * time.Millisecond, Pool: 400 * time.Millisecond}
+	c := Target{Mode: Server, Addrs: []string{"cache:6380"}, Username: "app", Password: "pw", DB: 2}.Client(to)
+	defer c.Close()
+	o := c.(*redis.Client).Options()
+	assert.Equal(t, []any{"cache:6380", "app", "pw", 2}, []any{o.Addr, o.Username, o.Password, o.DB})
+	assert.Equal(t, []time.Duration{to.Dial, to.Read, to.Write, to.Pool}, []time.Duration{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout})
+	assert.Equal(t, 0, o.MaxRetries)
+	assert.Equal(t, 1, o.DialerRetries)
 }
 
 // FuzzParse: Parse never panics; what it accepts names at least one

@@ -46,10 +46,7 @@ func newBulkEnv(tb testing.TB, url string, n int) *bulkEnv {
 	tb.Cleanup(cleanup)
 	require.NoError(tb, store.Migrate(ctx, db))
 
-	u, err := identity.NewUser("marker", "marker@campus.edu", "Marker", identity.RoleStaff)
-	require.NoError(tb, err)
-	u.PasswordHash = "$2a$12$hash-of-marker"
-	require.NoError(tb, store.NewUserRepository(db).Create(ctx, &u))
+	staff := newStaff(tb, db, "marker")
 
 	ss := make([]student.Student, n)
 	for i := range ss {
@@ -64,11 +61,21 @@ func newBulkEnv(tb testing.TB, url string, n int) *bulkEnv {
 
 	e := &bulkEnv{db: db, records: store.NewAttendanceRepository(db), roster: store.NewRoster(db),
 		outbox: store.NewOutbox(db), tx: store.NewTxRunner(db), students: ids,
-		staff: identity.Actor{UserID: u.ID, Username: u.Username, Role: identity.RoleStaff}}
+		staff: staff}
 	e.svc = app.NewService(app.Config{}, app.Deps{Repo: e.records, CheckIns: store.NewCheckInRepository(db), Roster: e.roster,
 		Students: store.NewStudentRepository(db), Audit: store.NewAuditLog(db), Tx: e.tx, Clock: system.NewClock(),
 		Outbox: e.outbox, IDs: system.NewIDs()})
 	return e
+}
+
+// newStaff adds a staff user named name and returns them as an actor.
+func newStaff(tb testing.TB, db *store.DB, name string) identity.Actor {
+	tb.Helper()
+	u, err := identity.NewUser(name, name+"@campus.edu", name, identity.RoleStaff)
+	require.NoError(tb, err)
+	u.PasswordHash = "$2a$12$hash-of-" + name
+	require.NoError(tb, store.NewUserRepository(db).Create(context.Background(), &u))
+	return identity.Actor{UserID: u.ID, Username: u.Username, Role: identity.RoleStaff}
 }
 
 // fields is a bulk call marking ids on date: status(i) for the i-th.
@@ -205,10 +212,12 @@ func TestBulkMarkUpserts(t *testing.T) {
 				assert.Equal(t, r.UpdatedAt, evs[id].OccurredAt, "the event occurred when the record was written")
 			}
 
-			// Again: ids[1] absent now, ids[2] with remarks, ids[5] new, the rest the same.
+			// Again, by someone else: ids[1] absent now, ids[2] with remarks,
+			// ids[5] new, the rest the same.
+			other := newStaff(t, e.db, "other-marker")
 			again := bulkFields("2026-11-27", ids, statusOf("present", "absent", "late", "absent", "excused", "late"))
 			again.Records[2].Remarks = "bus"
-			res, err = e.svc.Bulk(ctx, e.staff, again)
+			res, err = e.svc.Bulk(ctx, other, again)
 			require.NoError(t, err)
 			assert.Equal(t, app.BulkResult{Created: 1, Updated: 5}, res)
 			second := e.state(t, "2026-11-27", 5)
@@ -225,16 +234,24 @@ func TestBulkMarkUpserts(t *testing.T) {
 				before, after := first.records[id], second.records[id]
 				assert.Equal(t, before.ID, after.ID, "an overwrite keeps the record")
 				assert.Equal(t, before.CreatedAt, after.CreatedAt, "and its created_at")
-				assert.False(t, after.UpdatedAt.Before(before.UpdatedAt), "record %d", i)
+				// Every record of the call is overwritten, changed or not: it
+				// was marked again, by whoever marked it last, when they did.
+				assert.True(t, after.UpdatedAt.After(before.UpdatedAt), "record %d: updated_at %v, before %v", i, after.UpdatedAt, before.UpdatedAt)
 			}
+			for _, id := range ids {
+				assert.Equal(t, &other.UserID, second.records[id].MarkedBy, "student %d: the last marker", id)
+			}
+			assert.Equal(t, second.records[ids[5]].CreatedAt, second.records[ids[5]].UpdatedAt)
 			for id, ev := range evs {
 				assert.Equal(t, float64(second.records[id].ID), ev.Payload["id"])
+				assert.Equal(t, float64(other.UserID), ev.Payload["marked_by"])
+				assert.Equal(t, second.records[id].UpdatedAt, ev.OccurredAt, "the event occurred when the record was written")
 			}
 			assert.Equal(t, attendance.Absent, second.records[ids[1]].Status)
 			assert.Equal(t, "bus", second.records[ids[2]].Remarks)
 
 			// A re-mark with the same values changes nothing a reader sees: no event.
-			res, err = e.svc.Bulk(ctx, e.staff, again)
+			res, err = e.svc.Bulk(ctx, other, again)
 			require.NoError(t, err)
 			assert.Equal(t, app.BulkResult{Updated: 6}, res)
 			third := e.state(t, "2026-11-27", 8)

@@ -85,6 +85,62 @@ func TestBulkMarkRaceOnPostgres(t *testing.T) {
 	}
 }
 
+// TestBulkMarkReadsLockedOnPostgres: a record another transaction is
+// changing when the bulk call reads the day's records is read once that
+// transaction commits (the read locks the rows), so the previous status
+// the call reports is the one it overwrote, not the one before the rival's.
+func TestBulkMarkReadsLockedOnPostgres(t *testing.T) {
+	const n = 10
+	e := newBulkEnv(t, testenv.PostgresURL(t), n)
+	ctx := context.Background()
+	_, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "absent" }))
+	require.NoError(t, err)
+	rivalStudent := e.students[n/2]
+
+	rival, err := e.db.Bun().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer func() { _ = rival.Rollback() }()
+	res, err := rival.ExecContext(ctx, `UPDATE attendance_records SET status = 'late', remarks = 'rival'
+		WHERE student_id = ? AND date = '2026-11-27' AND session = 'daily'`, rivalStudent)
+	require.NoError(t, err)
+	changed, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), changed)
+
+	type outcome struct {
+		res app.BulkResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "present" }))
+		done <- outcome{res, err}
+	}()
+	waitForLockWait(t, e)
+	require.NoError(t, rival.Commit())
+	var got outcome
+	select {
+	case got = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the bulk call did not finish")
+	}
+	require.NoError(t, got.err)
+	assert.Equal(t, app.BulkResult{Updated: n}, got.res)
+
+	state := e.state(t, "2026-11-27", n)
+	evs := byStudent(t, state.events)
+	require.Len(t, evs, n, "every record changed status")
+	for id, ev := range evs {
+		want := "absent"
+		if id == rivalStudent {
+			want = "late"
+		}
+		assert.Equal(t, want, ev.Payload["previous_status"], "student %d", id)
+		assert.Equal(t, "present", string(state.records[id].Status))
+	}
+	assert.Equal(t, "", state.records[rivalStudent].Remarks, "the bulk call's mark wins")
+}
+
 // waitForLockWait returns once a session of e's database waits for a lock.
 func waitForLockWait(t *testing.T, e *bulkEnv) {
 	t.Helper()

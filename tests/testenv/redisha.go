@@ -26,9 +26,13 @@ import (
 // and redis-cli binaries (Redis 7); without them the test skips, or fails
 // under CAMPUS_TEST_REQUIRE_SERVICES=1, as for an unreachable service.
 
-// HAPassword is the password of every node of these deployments, so that
-// the tests prove REDIS_URL's credentials reach each kind of connection.
-const HAPassword = "ha-secret"
+// HAPassword is the password of every data node of these deployments,
+// and HASentinelPassword the Sentinel's, so that the tests prove each of
+// REDIS_URL's credentials reaches its kind of connection.
+const (
+	HAPassword         = "ha-secret"
+	HASentinelPassword = "ha-sentinel-secret"
+)
 
 // haStart bounds how long a deployment may take to come up.
 const haStart = 20 * time.Second
@@ -80,9 +84,10 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 		"sentinel auth-pass " + s.Master + " " + HAPassword,
 		"sentinel down-after-milliseconds " + s.Master + " 500",
 		"sentinel failover-timeout " + s.Master + " 10000",
+		"requirepass " + HASentinelPassword,
 	})
-	s.URL = fmt.Sprintf("redis-sentinel://:%s@%s/0?master=%s", HAPassword, s.sentinel, s.Master)
-	sc := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
+	s.URL = fmt.Sprintf("redis-sentinel://:%s@%s/0?master=%s&sentinel_password=%s", HAPassword, s.sentinel, s.Master, HASentinelPassword)
+	sc := s.sentinelClient()
 	defer sc.Close()
 	waitUntil(t, ctx, "the Sentinel to see the replicas", func() (bool, string) {
 		known, err := sc.Replicas(ctx, s.Master).Result()
@@ -100,9 +105,15 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 	return s
 }
 
+// sentinelClient is a client of the Sentinel, for the helpers' own
+// questions.
+func (s *RedisSentinel) sentinelClient() *redis.SentinelClient {
+	return redis.NewSentinelClient(&redis.Options{Addr: s.sentinel, Password: HASentinelPassword})
+}
+
 // MasterAddr is the master's address as the Sentinel gives it.
 func (s *RedisSentinel) MasterAddr(ctx context.Context) (string, error) {
-	sc := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
+	sc := s.sentinelClient()
 	defer sc.Close()
 	addr, err := sc.GetMasterAddrByName(ctx, s.Master).Result()
 	if err != nil {
@@ -144,7 +155,7 @@ func (s *RedisSentinel) Failover(t testing.TB) (from, to string) {
 	t.Helper()
 	ctx, cancel, from := s.moving(t)
 	defer cancel()
-	sc := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
+	sc := s.sentinelClient()
 	defer sc.Close()
 	// NOGOODSLAVE while the Sentinel has not refreshed the replicas' state.
 	waitUntil(t, ctx, "SENTINEL FAILOVER to be accepted", func() (bool, string) {
@@ -185,7 +196,7 @@ func (s *RedisSentinel) KillMaster(t testing.TB) (from, to string) {
 // master.
 func (s *RedisSentinel) waitNewMaster(t testing.TB, ctx context.Context, from string) (to string) { //nolint:revive // t first, as in every helper here
 	t.Helper()
-	sc := redis.NewSentinelClient(&redis.Options{Addr: s.sentinel})
+	sc := s.sentinelClient()
 	defer sc.Close()
 	waitUntil(t, ctx, "the Sentinel to switch to a new master", func() (bool, string) {
 		m, err := sc.Master(ctx, s.Master).Result()
@@ -314,9 +325,9 @@ func startRedisProcess(t testing.TB, dir, name string, sentinel bool, conf []str
 	t.Cleanup(stop)
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	opts := &redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second}
-	if !sentinel {
-		opts.Password = HAPassword
+	opts := &redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second, Password: HAPassword}
+	if sentinel {
+		opts.Password = HASentinelPassword
 	}
 	c := redis.NewClient(opts)
 	defer c.Close()
