@@ -4,25 +4,38 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// The lanes come on top of the Ps the process had: while every lane is in
-// bcrypt, the rest of the process still has as many Ps as before.
+// While lanes work, the process has one extra P per working lane, so the
+// rest of it keeps as many Ps as before; with none at work it is back to
+// its own number.
 func TestLanesHavePsOfTheirOwn(t *testing.T) {
 	l := processLanes()
-	if l.size < 1 {
-		t.Fatalf("%d lanes", l.size)
+	base := runtime.GOMAXPROCS(0)
+	if l.size < 1 || base != l.size {
+		t.Fatalf("%d lanes, GOMAXPROCS %d with none at work; want as many lanes as Ps", l.size, base)
 	}
-	if got, want := runtime.GOMAXPROCS(0), 2*l.size; got != want {
-		t.Fatalf("GOMAXPROCS = %d with %d lanes, want %d", got, l.size, want)
+	release := occupyLanes(t, l)
+	if got, want := runtime.GOMAXPROCS(0), base+l.size; got != want {
+		release()
+		t.Fatalf("GOMAXPROCS = %d with all %d lanes at work, want %d", got, l.size, want)
 	}
 	// Building more hashers does not add lanes or Ps.
 	newHasher(t, testCost)
-	newHasher(t, testCost)
-	if processLanes() != l || runtime.GOMAXPROCS(0) != 2*l.size {
+	if processLanes() != l || runtime.GOMAXPROCS(0) != base+l.size {
+		release()
 		t.Fatalf("a second hasher changed the lanes (%d Ps)", runtime.GOMAXPROCS(0))
+	}
+	release()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.GOMAXPROCS(0) != base {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOMAXPROCS = %d after the lanes stopped, want %d", runtime.GOMAXPROCS(0), base)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
