@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/campus/campus/adapters/store"
 	"github.com/campus/campus/domain/attendance"
@@ -47,6 +48,7 @@ func TestAttendanceStore(t *testing.T) {
 		{"ListAndCount", testAttendanceListCount},
 		{"UpsertCountsCreatedAndUpdated", testAttendanceUpsert},
 		{"UpsertChunks", testAttendanceUpsertChunks},
+		{"MarkerMustExist", testAttendanceMarkerMustExist},
 		{"RosterMissing", testRosterMissing},
 		{"SessionsAndAttempts", testCheckInSessions},
 		{"CheckInUniqueUnderRace", testCheckInRace},
@@ -207,6 +209,97 @@ func testAttendanceUpsert(t *testing.T, r *attendanceRepos) {
 	}
 	res, _ := r.records.List(ctx, attendance.Filter{}, page.Request{Limit: 50})
 	assert.Equal(t, 3, res.Total)
+}
+
+// testAttendanceMarkerMustExist: who marked a record (marked_by) must be
+// a user, on every path that writes it; a refused write changes nothing;
+// deleting the user clears it from the records; and a user cannot be
+// deleted from under a marking transaction (PostgreSQL checks this once
+// per statement, not with a foreign key: migration 0025).
+func testAttendanceMarkerMustExist(t *testing.T, r *attendanceRepos) {
+	ctx := context.Background()
+	u := newUser(t, r.repos, "marker", "staff", nil)
+	ghost := u.ID + 1000
+	const n = 100 // enough for the bulk path's plain INSERT
+	entries := make([]attendance.Entry, n)
+	for i := range entries {
+		entries[i] = attendance.Entry{StudentID: newStudent(t, r.repos, fmt.Sprintf("M-%03d", i), nil).ID, Status: attendance.Present}
+	}
+	batch := attendance.Batch{Date: day("2026-11-27"), Session: "daily", Entries: entries}
+	count := func() int {
+		d := batch.Date
+		res, err := r.records.List(ctx, attendance.Filter{From: &d, To: &d}, page.Request{Limit: 1})
+		require.NoError(t, err)
+		return res.Total
+	}
+
+	rec := attendance.Record{StudentID: entries[0].StudentID, Date: day("2026-11-26"), Session: "daily", Status: attendance.Late,
+		MarkedBy: &ghost, CreatedAt: base, UpdatedAt: base}
+	assertKind(t, r.records.Create(ctx, &rec), fault.Invalid)
+	_, err := r.records.Upsert(ctx, batch, &ghost, at(0))
+	assertKind(t, err, fault.Invalid)
+	_, err = r.records.Upsert(ctx, attendance.Batch{Date: batch.Date, Session: "one", Entries: entries[:1]}, &ghost, at(0))
+	assertKind(t, err, fault.Invalid)
+	assert.Zero(t, count(), "a refused insert leaves nothing")
+
+	out, err := r.records.Upsert(ctx, batch, &u.ID, at(0))
+	require.NoError(t, err)
+	require.Len(t, out, n)
+	// Overwrites check the marker too.
+	changed := append([]attendance.Entry(nil), entries...)
+	for i := range changed {
+		changed[i].Status = attendance.Absent
+	}
+	_, err = r.records.Upsert(ctx, attendance.Batch{Date: batch.Date, Session: batch.Session, Entries: changed}, &ghost, at(time.Minute))
+	assertKind(t, err, fault.Invalid)
+	got, err := r.records.Get(ctx, out[0].Record.ID)
+	require.NoError(t, err)
+	assert.Equal(t, attendance.Present, got.Status, "a refused overwrite changes nothing")
+	assert.Equal(t, &u.ID, got.MarkedBy)
+
+	if r.db.Dialect() == "postgres" {
+		// A marking transaction holds its marker: deleting the user waits.
+		other := newUser(t, r.repos, "other", "staff", nil)
+		marked, release := make(chan error, 1), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- r.tx.InTx(ctx, func(ctx context.Context) error {
+				_, err := r.records.Upsert(ctx, attendance.Batch{Date: day("2026-11-28"), Session: "daily", Entries: entries}, &other.ID, at(0))
+				marked <- err
+				<-release
+				return err
+			})
+		}()
+		require.NoError(t, <-marked)
+		err := r.db.Bun().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '200ms'"); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", other.ID)
+			return err
+		})
+		require.Error(t, err, "the user was deleted while a transaction marked with it")
+		assert.Contains(t, err.Error(), "lock timeout")
+		close(release)
+		require.NoError(t, <-done)
+		_, err = r.db.Bun().NewRaw("DELETE FROM users WHERE id = ?", other.ID).Exec(ctx)
+		require.NoError(t, err)
+		d := day("2026-11-28")
+		res, err := r.records.List(ctx, attendance.Filter{From: &d, To: &d}, page.Request{Limit: n})
+		require.NoError(t, err)
+		require.Len(t, res.Items, n)
+		for _, x := range res.Items {
+			require.Nil(t, x.MarkedBy, "deleting the user clears it from what it marked")
+		}
+	}
+
+	// Deleting a user clears it from the records it marked.
+	_, err = r.db.Bun().NewRaw("DELETE FROM users WHERE id = ?", u.ID).Exec(ctx)
+	require.NoError(t, err)
+	got, err = r.records.Get(ctx, out[0].Record.ID)
+	require.NoError(t, err)
+	assert.Nil(t, got.MarkedBy)
+	assert.Equal(t, n, count())
 }
 
 // testAttendanceUpsertChunks upserts more rows than one statement carries.
