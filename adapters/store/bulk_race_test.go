@@ -41,28 +41,14 @@ func TestBulkMarkRaceOnPostgres(t *testing.T) {
 				VALUES (?, '2026-11-27', 'daily', 'late', 'rival', now(), now())`, rivalStudent)
 			require.NoError(t, err)
 
-			type outcome struct {
-				res app.BulkResult
-				err error
-			}
-			done := make(chan outcome, 1)
-			go func() {
-				res, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "present" }))
-				done <- outcome{res, err}
-			}()
-			waitForLockWait(t, e)
+			finish := bulkBehind(ctx, t, e)
 			if tc.commit {
 				require.NoError(t, rival.Commit())
 			} else {
 				require.NoError(t, rival.Rollback())
 			}
-			var got outcome
-			select {
-			case got = <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the bulk call did not finish")
-			}
-			require.NoError(t, got.err)
+			got, err := finish()
+			require.NoError(t, err)
 
 			state := e.state(t, "2026-11-27", 0)
 			require.Equal(t, tc.n, len(state.records))
@@ -73,10 +59,10 @@ func TestBulkMarkRaceOnPostgres(t *testing.T) {
 			evs := byStudent(t, state.events)
 			require.Len(t, evs, tc.n, "every record was created or overwritten with other values")
 			if !tc.commit {
-				assert.Equal(t, app.BulkResult{Created: tc.n}, got.res)
+				assert.Equal(t, app.BulkResult{Created: tc.n}, got)
 				return
 			}
-			assert.Equal(t, app.BulkResult{Created: tc.n - 1, Updated: 1}, got.res)
+			assert.Equal(t, app.BulkResult{Created: tc.n - 1, Updated: 1}, got)
 			ev := evs[rivalStudent]
 			assert.Equal(t, false, ev.Payload["created"])
 			assert.NotContains(t, ev.Payload, "previous_status", "what the rival wrote was never read")
@@ -107,25 +93,11 @@ func TestBulkMarkReadsLockedOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(1), changed)
 
-	type outcome struct {
-		res app.BulkResult
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		res, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "present" }))
-		done <- outcome{res, err}
-	}()
-	waitForLockWait(t, e)
+	finish := bulkBehind(ctx, t, e)
 	require.NoError(t, rival.Commit())
-	var got outcome
-	select {
-	case got = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the bulk call did not finish")
-	}
-	require.NoError(t, got.err)
-	assert.Equal(t, app.BulkResult{Updated: n}, got.res)
+	got, err := finish()
+	require.NoError(t, err)
+	assert.Equal(t, app.BulkResult{Updated: n}, got)
 
 	state := e.state(t, "2026-11-27", n)
 	evs := byStudent(t, state.events)
@@ -156,4 +128,31 @@ func waitForLockWait(t *testing.T, e *bulkEnv) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the bulk call never waited for the rival's row")
+}
+
+// bulkBehind starts a bulk call marking every student of e present on
+// 2026-11-27 and returns once it waits for a lock another transaction
+// holds; finish waits for the call's outcome (30 s at most).
+func bulkBehind(ctx context.Context, t *testing.T, e *bulkEnv) (finish func() (app.BulkResult, error)) {
+	t.Helper()
+	type outcome struct {
+		res app.BulkResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := e.svc.Bulk(ctx, e.staff, bulkFields("2026-11-27", e.students, func(int) string { return "present" }))
+		done <- outcome{res, err}
+	}()
+	waitForLockWait(t, e)
+	return func() (app.BulkResult, error) {
+		t.Helper()
+		select {
+		case got := <-done:
+			return got.res, got.err
+		case <-time.After(30 * time.Second):
+			t.Fatal("the bulk call did not finish")
+			return app.BulkResult{}, nil
+		}
+	}
 }
