@@ -57,8 +57,9 @@ type lanes struct {
 }
 
 type job struct {
-	run  func()
-	done chan struct{}
+	run func()
+	// done receives what run panicked with (nil if it returned).
+	done chan any
 }
 
 func startLanes(n int) *lanes {
@@ -82,8 +83,7 @@ func (l *lanes) serve() {
 	for j := range l.jobs {
 		l.working(+1)
 		for {
-			j.run()
-			close(j.done)
+			j.done <- runRecovering(j.run)
 			var more bool
 			select {
 			case j, more = <-l.jobs:
@@ -95,6 +95,15 @@ func (l *lanes) serve() {
 		}
 		l.working(-1)
 	}
+}
+
+// runRecovering runs f and returns what it panicked with, if it did: the
+// panic belongs to the caller waiting in do, not to the lane (an unrecovered
+// panic on a lane would end the process).
+func runRecovering(f func()) (panicked any) {
+	defer func() { panicked = recover() }()
+	f()
+	return nil
 }
 
 // working counts a lane starting (+1) or stopping (-1) work and gives the
@@ -117,14 +126,17 @@ func (l *lanes) working(delta int) {
 // do runs f on a lane and returns when it has run. A caller whose ctx ends
 // while every lane is busy stops waiting and gets ctx's error; once a lane
 // has taken f, it runs to the end (bcrypt cannot be interrupted) and do
-// waits for it.
+// waits for it. If f panics, do panics with the same value in the caller's
+// goroutine, where the HTTP layer's recovery answers 500.
 func (l *lanes) do(ctx context.Context, f func()) error {
-	j := job{run: f, done: make(chan struct{})}
+	j := job{run: f, done: make(chan any, 1)}
 	select {
 	case l.jobs <- j:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	<-j.done
+	if p := <-j.done; p != nil {
+		panic(p)
+	}
 	return nil
 }

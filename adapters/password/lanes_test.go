@@ -57,3 +57,23 @@ func TestLanesRunOnThreadsOfTheirOwn(t *testing.T) {
 		t.Fatalf("jobs ran on %d threads, more than the %d lanes", len(tids), l.size)
 	}
 }
+
+// A job that panics panics in its caller, and the lane goes on serving.
+func TestLanePanicReachesTheCaller(t *testing.T) {
+	l := processLanes()
+	func() {
+		defer func() {
+			if p := recover(); p != "bcrypt exploded" {
+				t.Fatalf("recovered %v, want the job's panic", p)
+			}
+		}()
+		_ = l.do(context.Background(), func() { panic("bcrypt exploded") })
+		t.Fatal("do returned after its job panicked")
+	}()
+	for range 2 * l.size {
+		ran := false
+		if err := l.do(context.Background(), func() { ran = true }); err != nil || !ran {
+			t.Fatalf("after a panic: do = %v, ran = %v", err, ran)
+		}
+	}
+}
