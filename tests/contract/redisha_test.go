@@ -212,15 +212,7 @@ func haMonitorSchedulerAndHealth(t *testing.T, url string) {
 	assert.Equal(t, cache.BackendRedis, c.Backend())
 
 	cfg := haQueueConfig(t, url)
-	q, cleanup, err := queue.NewAsynqQueue(cfg)
-	require.NoError(t, err)
-	t.Cleanup(cleanup)
-	r := queue.NewAsynqRunner(cfg)
-	rec := &queueRecorder{}
-	r.Handle("ha:echo", rec.handler(nil))
-	r.Handle("ha:tick", rec.handler(nil))
-	require.NoError(t, r.Start())
-	t.Cleanup(func() { queueShutdown(t, r) })
+	q, _, rec := haQueueOn(t, cfg, "ha:echo", "ha:tick")
 	haEnqueue(t, q, "probe")
 	queueWaitState(t, q, "probe", ports.JobCompleted, 10*time.Second)
 
@@ -244,7 +236,7 @@ func haMonitorSchedulerAndHealth(t *testing.T, url string) {
 	})
 	// asynq's schedulers write their entries every 10 s, too late to wait
 	// for here: this is the query /health/full makes, answered.
-	_, err = q.SchedulerEntries(ctx)
+	_, err := q.SchedulerEntries(ctx)
 	require.NoError(t, err)
 	ticks := rec.count(`{"periodic":"ha-tick"}`)
 	assert.LessOrEqual(t, float64(ticks), time.Since(started).Seconds()+1, "%d ticks from two schedulers", ticks)
@@ -283,13 +275,21 @@ func haQueueConfig(t *testing.T, url string) queue.AsynqConfig {
 // haQueue opens a queue and starts a runner that records "ha:echo" jobs.
 func haQueue(t *testing.T, url string) (*queue.AsynqQueue, queue.Runner, *queueRecorder) {
 	t.Helper()
-	cfg := haQueueConfig(t, url)
+	return haQueueOn(t, haQueueConfig(t, url), "ha:echo")
+}
+
+// haQueueOn opens a queue on cfg (which a test's schedulers share) and
+// starts a runner that records the jobs of the given types.
+func haQueueOn(t *testing.T, cfg queue.AsynqConfig, types ...string) (*queue.AsynqQueue, queue.Runner, *queueRecorder) {
+	t.Helper()
 	q, cleanup, err := queue.NewAsynqQueue(cfg)
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
 	r := queue.NewAsynqRunner(cfg)
 	rec := &queueRecorder{}
-	r.Handle("ha:echo", rec.handler(nil))
+	for _, typ := range types {
+		r.Handle(typ, rec.handler(nil))
+	}
 	require.NoError(t, r.Start())
 	t.Cleanup(func() { queueShutdown(t, r) })
 	return q, r, rec
