@@ -62,12 +62,7 @@ func queueBackends() []queueBackend {
 					StrictPriority: s.strict, RetryBase: 10 * time.Millisecond,
 					ShutdownTimeout: 5 * time.Second, PollInterval: 50 * time.Millisecond, Logger: quiet,
 				}
-				q, cleanup, err := queue.NewAsynqQueue(cfg)
-				require.NoError(t, err)
-				t.Cleanup(cleanup)
-				r := queue.NewAsynqRunner(cfg)
-				t.Cleanup(func() { queueShutdown(t, r) })
-				return q, r
+				return openAsynq(t, cfg)
 			}},
 	}
 }
@@ -456,4 +451,16 @@ func queueShutdown(t *testing.T, r queue.Runner) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	assert.NoError(t, r.Shutdown(ctx))
+}
+
+// openAsynq opens an asynq queue and a runner on cfg, both closed when the
+// test ends; the runner is not started.
+func openAsynq(t *testing.T, cfg queue.AsynqConfig) (*queue.AsynqQueue, queue.Runner) {
+	t.Helper()
+	q, cleanup, err := queue.NewAsynqQueue(cfg)
+	require.NoError(t, err)
+	t.Cleanup(cleanup)
+	r := queue.NewAsynqRunner(cfg)
+	t.Cleanup(func() { queueShutdown(t, r) })
+	return q, r
 }

@@ -179,12 +179,7 @@ func haContracts(t *testing.T, url string) {
 		open: func(t *testing.T, s queueSetup) (ports.Queue, queue.Runner) {
 			cfg := haQueueConfig(t, url)
 			cfg.Concurrency, cfg.StrictPriority = s.concurrency, s.strict
-			q, cleanup, err := queue.NewAsynqQueue(cfg)
-			require.NoError(t, err)
-			t.Cleanup(cleanup)
-			r := queue.NewAsynqRunner(cfg)
-			t.Cleanup(func() { queueShutdown(t, r) })
-			return q, r
+			return openAsynq(t, cfg)
 		}}
 	for _, tc := range []struct {
 		name string
@@ -282,16 +277,12 @@ func haQueue(t *testing.T, url string) (*queue.AsynqQueue, queue.Runner, *queueR
 // starts a runner that records the jobs of the given types.
 func haQueueOn(t *testing.T, cfg queue.AsynqConfig, types ...string) (*queue.AsynqQueue, queue.Runner, *queueRecorder) {
 	t.Helper()
-	q, cleanup, err := queue.NewAsynqQueue(cfg)
-	require.NoError(t, err)
-	t.Cleanup(cleanup)
-	r := queue.NewAsynqRunner(cfg)
+	q, r := openAsynq(t, cfg)
 	rec := &queueRecorder{}
 	for _, typ := range types {
 		r.Handle(typ, rec.handler(nil))
 	}
 	require.NoError(t, r.Start())
-	t.Cleanup(func() { queueShutdown(t, r) })
 	return q, r, rec
 }
 
