@@ -28,7 +28,7 @@ type pgRunner interface {
 // pg returns the runner for ctx: its transaction, if it belongs to db,
 // else the pool.
 func (db *DB) pg(ctx context.Context) pgRunner {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+	if st := db.txOf(ctx); st != nil {
 		return st.tx.Tx
 	}
 	return db.bun.DB
@@ -40,7 +40,7 @@ func (db *DB) pg(ctx context.Context) pgRunner {
 // the pool. It returns the number of rows copied.
 func (db *DB) copyFrom(ctx context.Context, table string, columns []string, rows pgx.CopyFromSource) (int64, error) {
 	var conn *sql.Conn
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+	if st := db.txOf(ctx); st != nil {
 		conn = st.conn.Conn
 	} else {
 		c, err := db.bun.DB.Conn(ctx)

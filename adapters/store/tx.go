@@ -44,10 +44,19 @@ func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error)
 // ctx carries none of this database's.
 func (r *TxRunner) AfterCommit(ctx context.Context, fn func()) { r.db.afterCommit(ctx, fn) }
 
+// txOf returns the transaction ctx carries if db began it, else nil: a
+// context carrying another database's transaction runs on db's pool.
+func (db *DB) txOf(ctx context.Context) *txState {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st
+	}
+	return nil
+}
+
 // afterCommit runs fn once the transaction in ctx commits, or at once when
 // ctx carries none of this database's.
 func (db *DB) afterCommit(ctx context.Context, fn func()) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+	if st := db.txOf(ctx); st != nil {
 		st.after = append(st.after, fn)
 		return
 	}
@@ -56,7 +65,7 @@ func (db *DB) afterCommit(ctx context.Context, fn func()) {
 
 // conn returns the transaction in ctx, if it belongs to db, else db itself.
 func (db *DB) conn(ctx context.Context) bun.IDB {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+	if st := db.txOf(ctx); st != nil {
 		return st.tx
 	}
 	return db.bun
@@ -78,7 +87,7 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // commits when fn returns nil and rolls back otherwise (also on panic).
 // fn's own error is returned unchanged; the driver's errors are translated.
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+	if st := db.txOf(ctx); st != nil {
 		return fn(ctx)
 	}
 	conn, err := db.bun.Conn(ctx)
